@@ -1,0 +1,1 @@
+"""Composer: four-voice chorales with a neural partner."""

@@ -1,0 +1,1 @@
+"""FluidSynth: soundfonts, offline rendering, real-time playback and audition."""

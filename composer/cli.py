@@ -1,0 +1,36 @@
+"""The `composer` command: the GUI by default, subcommands for the same core."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from composer.music import commands as music_commands
+
+    parser = argparse.ArgumentParser(
+        prog="composer", description="Write four-voice chorales with a neural partner."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    music_commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-psn") or (argv and not argv[0].startswith("-")
+                                                  and argv[0].endswith(FILE_SUFFIXES)):
+        from composer.gui.app import run_app
+
+        return run_app(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return int(args.handler(args) or 0)
+
+
+FILE_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".composer.json")

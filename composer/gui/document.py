@@ -1,0 +1,106 @@
+"""The one source of truth the views draw: a score, its undo stack, its file and playhead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from composer.music.score import Score
+
+
+class ScoreDocument(QObject):
+    scoreChanged = Signal()
+    pathChanged = Signal()
+    modifiedChanged = Signal(bool)
+    playheadChanged = Signal(int)
+    loopRangeChanged = Signal()
+
+    def __init__(self, score: Score | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._score = score if score is not None else Score()
+        self._path: Path | None = None
+        self._playhead = 0
+        self._loop: tuple[int, int] | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+
+    @property
+    def score(self) -> Score:
+        return self._score
+
+    def _set_score(self, score: Score) -> None:
+        """Only undo commands call this: every edit is undoable."""
+        if score is not self._score:
+            self._score = score
+            self.scoreChanged.emit()
+
+    def apply(self, name: str, score: Score) -> None:
+        """Record an edit that turns the current score into `score` as one undo step."""
+        if score != self._score:
+            self.undo_stack.push(ReplaceScoreCommand(self, score, name))
+
+    def reset(self, score: Score, path: Path | None = None) -> None:
+        """A new or freshly opened document: history cleared, nothing modified."""
+        self.undo_stack.clear()
+        self._score = score
+        self._path = path
+        self._loop = None
+        self.scoreChanged.emit()
+        self.pathChanged.emit()
+        self.set_playhead(0)
+        self.loopRangeChanged.emit()
+        self.undo_stack.setClean()
+        self.modifiedChanged.emit(False)
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def mark_saved(self, path: Path) -> None:
+        self._path = path
+        self.undo_stack.setClean()
+        self.pathChanged.emit()
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def playhead(self) -> int:
+        return self._playhead
+
+    def set_playhead(self, step: int) -> None:
+        step = max(0, int(step))
+        if step != self._playhead:
+            self._playhead = step
+            self.playheadChanged.emit(step)
+
+    @property
+    def loop_range(self) -> tuple[int, int] | None:
+        return self._loop
+
+    def set_loop_range(self, loop: tuple[int, int] | None) -> None:
+        if loop is not None:
+            start, end = sorted(loop)
+            loop = (start, end) if end > start else None
+        if loop != self._loop:
+            self._loop = loop
+            self.loopRangeChanged.emit()
+
+
+class ReplaceScoreCommand(QUndoCommand):
+    """Swaps whole scores: scores share unchanged voices, so this costs little."""
+
+    def __init__(self, document: ScoreDocument, after: Score, name: str) -> None:
+        super().__init__(name)
+        self._document = document
+        self._before = document.score
+        self._after = after
+
+    def redo(self) -> None:
+        self._document._set_score(self._after)
+
+    def undo(self) -> None:
+        self._document._set_score(self._before)

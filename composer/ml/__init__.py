@@ -1,0 +1,1 @@
+"""Recurrent chorale networks: model, data pipeline, training, evaluation, sampling."""

@@ -1,0 +1,1 @@
+"""Musical core: score, tokens, corpus and file formats. Knows nothing of Qt or torch."""
