@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from composer.ml import commands as ml_commands
     from composer.music import commands as music_commands
 
     parser = argparse.ArgumentParser(
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     music_commands.register(sub)
+    ml_commands.register(sub)
     return parser
 
 

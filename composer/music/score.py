@@ -15,6 +15,11 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from composer.music.errors import ScoreError
+from composer.music.keys import normalize_key
+
+__all__ = ["Note", "Score", "ScoreError", "TimeSignature", "VOICE_NAMES", "VOICE_RANGES"]
+
 STEPS_PER_QUARTER = 4
 VOICE_NAMES = ("Soprano", "Alto", "Tenor", "Bass")
 VOICE_SHORT = ("S", "A", "T", "B")
@@ -22,10 +27,6 @@ VOICE_SHORT = ("S", "A", "T", "B")
 VOICE_RANGES = ((60, 81), (53, 74), (48, 69), (36, 64))
 DEFAULT_VELOCITY = 80
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-
-
-class ScoreError(ValueError):
-    """Invalid musical input; the message names the problem."""
 
 
 def pitch_name(pitch: int) -> str:
@@ -148,7 +149,9 @@ class Score:
             raise ScoreError("a fermata sits before the beginning of the score")
         last = max((v[-1].end for v in voices if v), default=0)
         object.__setattr__(self, "voices", voices)
-        object.__setattr__(self, "tempo", float(self.tempo))
+        # MIDI stores tempo as whole microseconds per beat: 0.01 BPM survives that.
+        object.__setattr__(self, "tempo", round(float(self.tempo), 2))
+        object.__setattr__(self, "key", normalize_key(self.key))
         object.__setattr__(self, "fermatas", frozenset(self.fermatas))
         object.__setattr__(self, "length", max(int(self.length), last))
 

@@ -1,0 +1,207 @@
+"""MusicXML through music21: four parts with clefs that notation programs show as a choir
+score, and the reading side shared with the Bach corpus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from music21 import (
+    clef,
+    converter,
+    expressions,
+    instrument,
+    key,
+    meter,
+    note,
+    tie,
+    stream,
+    tempo,
+)
+
+from composer.music.errors import FileFormatError, ScoreError
+from composer.music.keys import normalize_key
+from composer.music.score import STEPS_PER_QUARTER, VOICE_NAMES, Score, TimeSignature
+from composer.music.voicing import RawNote, RawTrack, assign_voices
+
+_CLEFS = (clef.TrebleClef, clef.TrebleClef, clef.Treble8vbClef, clef.BassClef)
+_INSTRUMENTS = (instrument.Soprano, instrument.Alto, instrument.Tenor, instrument.Bass)
+DEFAULT_TEMPO = 80.0
+
+
+# --- writing ------------------------------------------------------------------------------
+def _quarters(steps: int) -> float:
+    return steps / STEPS_PER_QUARTER
+
+
+def score_to_music21(score: Score) -> stream.Score:
+    out = stream.Score()
+    ts = score.time_signature
+    split_at = set(score.fermatas)
+    for index, (name, notes) in enumerate(zip(VOICE_NAMES, score.voices)):
+        part = stream.Part(id=name)
+        part.partName = name
+        part.insert(0, _INSTRUMENTS[index]())
+        part.insert(0, _CLEFS[index]())
+        part.insert(0, meter.TimeSignature(f"{ts.numerator}/{ts.denominator}"))
+        if score.key is not None:
+            tonic, mode = score.key.split()
+            part.insert(0, key.Key(tonic.replace("b", "-"), mode))
+        if index == 0:
+            part.insert(0, tempo.MetronomeMark(number=score.tempo))
+        cursor = 0
+        events = [(n.start, n.end, n) for n in notes]
+        for start, end, n in events + [(score.length, score.length, None)]:
+            if start > cursor:
+                _insert_span(part, cursor, start, None, split_at if index == 0 else set())
+            if n is not None:
+                _insert_span(part, start, end, n.pitch, split_at if index == 0 else set(),
+                             n.velocity)
+            cursor = max(cursor, end)
+        out.insert(0, part)
+    out.makeNotation(inPlace=True)
+    return out
+
+
+def _insert_span(part: stream.Part, start: int, end: int, pitch: int | None,
+                 fermatas: set[int], velocity: int = 80) -> None:
+    """A note or rest from `start` to `end`, cut (and tied) where a fermata falls inside
+    it, so the fermata sits on an element that starts at its step."""
+    cuts = sorted({start, end, *(f for f in fermatas if start < f < end)})
+    pieces = list(zip(cuts, cuts[1:]))
+    for i, (a, b) in enumerate(pieces):
+        if pitch is None:
+            element = note.Rest(quarterLength=_quarters(b - a))
+        else:
+            element = note.Note(pitch, quarterLength=_quarters(b - a))
+            element.volume.velocity = velocity
+            if len(pieces) > 1:
+                kind = "start" if i == 0 else "stop" if i == len(pieces) - 1 else "continue"
+                element.tie = tie.Tie(kind)
+        if a in fermatas:
+            element.expressions.append(expressions.Fermata())
+        part.insert(_quarters(a), element)
+
+
+def write_musicxml(score: Score, path: str | Path) -> None:
+    score_to_music21(score).write("musicxml", fp=str(path))
+
+
+# --- reading ------------------------------------------------------------------------------
+@dataclass
+class PartContent:
+    name: str
+    notes: list[RawNote]
+    chords: int  # elements with more than one pitch
+    fermatas: set[int]
+    end: float  # in steps, rests included
+
+
+def pickup_steps(part: stream.Part, steps_per_bar: int) -> float:
+    """Leading rests that make a pickup bar full, so bar lines fall on multiples of the bar."""
+    measures = part.getElementsByClass(stream.Measure)
+    if not measures:
+        return 0.0
+    first = measures[0]
+    padding = float(first.paddingLeft or 0) * STEPS_PER_QUARTER
+    if padding:
+        return padding
+    length = float(first.duration.quarterLength) * STEPS_PER_QUARTER
+    if first.number == 0 and 0 < length < steps_per_bar:
+        return steps_per_bar - length
+    return 0.0
+
+
+def read_part(part: stream.Part, pad: float) -> PartContent:
+    fermatas = set()
+    for el in part.flatten().notesAndRests:
+        if any(isinstance(e, expressions.Fermata) for e in el.expressions):
+            fermatas.add(round(float(el.offset) * STEPS_PER_QUARTER + pad))
+    notes = []
+    chords = 0
+    end = 0.0
+    for el in part.stripTies().flatten().notesAndRests:
+        start = float(el.offset) * STEPS_PER_QUARTER + pad
+        stop = start + float(el.duration.quarterLength) * STEPS_PER_QUARTER
+        end = max(end, stop)
+        if el.isRest or el.duration.isGrace or stop <= start:
+            continue
+        pitches = [p.midi for p in el.pitches]
+        chords += len(pitches) > 1
+        velocity = el.volume.velocity if el.volume.velocity is not None else 80
+        notes.extend(RawNote(start, stop, p, velocity) for p in pitches)
+    return PartContent(part.partName or part.id or "", notes, chords, fermatas, end)
+
+
+@dataclass
+class Metadata:
+    time_signature: TimeSignature
+    key: str | None
+    tempo: float
+    metre_changes: bool
+
+
+def read_metadata(source: stream.Score) -> Metadata:
+    signatures = list(source.recurse().getElementsByClass(meter.TimeSignature))
+    time_signature = TimeSignature()
+    if signatures:
+        first = signatures[0]
+        time_signature = TimeSignature(first.numerator, first.denominator)
+    changes = len({(s.numerator, s.denominator) for s in signatures}) > 1
+    key_name = None
+    keys = list(source.recurse().getElementsByClass(key.KeySignature))
+    if keys:
+        first_key = keys[0] if isinstance(keys[0], key.Key) else keys[0].asKey("major")
+        key_name = normalize_key(f"{first_key.tonic.name} {first_key.mode}")
+    marks = list(source.recurse().getElementsByClass(tempo.MetronomeMark))
+    bpm = DEFAULT_TEMPO
+    if marks and marks[0].number:
+        bpm = float(marks[0].getQuarterBPM() or DEFAULT_TEMPO)
+    return Metadata(time_signature, key_name, min(400.0, max(10.0, bpm)), changes)
+
+
+def _parse(path: Path) -> stream.Score:
+    if not path.exists():
+        raise FileFormatError(f"{path} does not exist.")
+    if path.stat().st_size == 0:
+        raise FileFormatError(f"{path.name} is empty (0 bytes): it holds no MusicXML.")
+    try:
+        parsed = converter.parse(str(path), format="musicxml", forceSource=True)
+    except Exception as exc:  # music21 raises many types for broken files
+        raise FileFormatError(
+            f"{path.name} is not a readable MusicXML file ({type(exc).__name__}: {exc}). "
+            "Export it again as MusicXML (.musicxml or .mxl) from your notation program."
+        ) from None
+    if isinstance(parsed, stream.Opus):
+        parsed = parsed.scores[0]
+    return parsed
+
+
+def read_musicxml(path: str | Path) -> tuple[Score, list[str]]:
+    path = Path(path)
+    source = _parse(path)
+    try:
+        meta = read_metadata(source)
+    except ScoreError as exc:
+        raise FileFormatError(f"{path.name}: {exc}") from None
+    parts = list(source.parts)
+    if not parts:
+        raise FileFormatError(f"{path.name} has no parts: there is nothing to put in four voices.")
+    pad = pickup_steps(parts[0], meta.time_signature.steps_per_bar)
+    contents = [read_part(p, pad) for p in parts]
+    if not any(c.notes for c in contents):
+        raise FileFormatError(f"{path.name} has no notes: there is nothing to put in four voices.")
+    voicing = assign_voices([RawTrack(c.name, c.notes) for c in contents])
+    messages = list(voicing.messages)
+    if meta.metre_changes:
+        messages.append(f"The file changes metre; kept the first ({meta.time_signature}).")
+    fermatas = contents[0].fermatas or set().union(*(c.fermatas for c in contents))
+    score = Score(
+        voices=voicing.voices,
+        tempo=meta.tempo,
+        time_signature=meta.time_signature,
+        key=meta.key,
+        fermatas=frozenset(fermatas),
+        length=round(max(c.end for c in contents)),
+    )
+    return score, messages
