@@ -69,7 +69,9 @@ class Corpus:
         for entry in self.entries:
             if entry.id == wanted:
                 return entry
-        raise KeyError(f"no chorale {chorale_id!r} in the corpus; `composer corpus list` shows them")
+        raise KeyError(
+            f"no chorale {chorale_id!r} in the corpus; `composer corpus list` shows them"
+        )
 
     def split(self, name: str) -> list[ChoraleEntry]:
         if name not in SPLITS:
@@ -86,7 +88,8 @@ class Corpus:
 
     def fingerprint(self) -> str:
         """Identifies the split, for checkpoint cards: same fingerprint, same data."""
-        text = "\n".join(f"{e.id}:{e.split}:{e.length}" for e in sorted(self.entries, key=lambda e: e.id))
+        rows = sorted(f"{e.id}:{e.split}:{e.length}" for e in self.entries)
+        text = "\n".join(rows)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -26,7 +26,8 @@ def _suffix(path: Path) -> str:
     if suffix not in OPEN_SUFFIXES:
         known = ", ".join(OPEN_SUFFIXES)
         raise FileFormatError(
-            f"{path.name}: Composer reads and writes {known} files, not {suffix or 'files without a suffix'}."
+            f"{path.name}: Composer reads and writes {known} files, "
+            f"not {suffix or 'files without a suffix'}."
         )
     return suffix
 

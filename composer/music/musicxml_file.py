@@ -14,9 +14,9 @@ from music21 import (
     key,
     meter,
     note,
-    tie,
     stream,
     tempo,
+    tie,
 )
 
 from composer.music.errors import FileFormatError, ScoreError

@@ -121,7 +121,8 @@ def pitch_grid(grid: np.ndarray) -> np.ndarray:
     current = np.full(grid.shape[1], -1, dtype=np.int16)
     for t in range(grid.shape[0]):
         row = grid[t]
-        current = np.where(row >= NOTE_OFFSET, row - NOTE_OFFSET, np.where(row == HOLD, current, -1))
+        held = np.where(row == HOLD, current, -1)
+        current = np.where(row >= NOTE_OFFSET, row - NOTE_OFFSET, held)
         out[t] = current
     return out
 

@@ -150,7 +150,8 @@ def assign_voices(tracks: list[RawTrack]) -> Voicing:
         len(named) == 4 or not others
     ):
         if others:
-            messages.append(f"Used the tracks named after the voices; left out: {', '.join(others)}.")
+            left_out = ", ".join(others)
+            messages.append(f"Used the tracks named after the voices; left out: {left_out}.")
         voices = tuple(tuple(named[v][1]) if v in named else () for v in range(4))
         return Voicing(voices, messages)
 
