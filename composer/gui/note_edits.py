@@ -1,0 +1,122 @@
+"""Editing operations on a selection of notes, free of Qt so they can be reasoned about alone.
+
+The piano roll turns gestures and keys into these calls; each returns the new score (for
+`ScoreDocument.apply`) and the notes that should be selected afterwards, because a note's
+identity is its value and an edit creates new values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from composer.music.score import Note, NoteRef, Score
+
+Selection = frozenset[NoteRef]
+
+
+@dataclass(frozen=True)
+class Edit:
+    name: str
+    score: Score
+    selection: Selection
+
+
+def existing(score: Score, refs: Iterable[NoteRef]) -> Selection:
+    """The refs that are still notes of `score` (after an undo, say)."""
+    present = [set(voice) for voice in score.voices]
+    return frozenset((v, n) for v, n in refs if n in present[v])
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def clamp_shift(refs: Iterable[NoteRef], steps: int, semitones: int) -> tuple[int, int]:
+    """The shift closest to the one asked for that keeps every note on the grid and in MIDI's
+    pitch range."""
+    refs = list(refs)
+    if not refs:
+        return 0, 0
+    first = min(n.start for _, n in refs)
+    low = min(n.pitch for _, n in refs)
+    high = max(n.pitch for _, n in refs)
+    steps = max(steps, -first)
+    semitones = min(max(semitones, -low), 127 - high)
+    return steps, semitones
+
+
+def move(score: Score, refs: Sequence[NoteRef], steps: int, semitones: int,
+         name: str | None = None) -> Edit | None:
+    """Selected notes shifted in time and pitch; None when nothing would change."""
+    steps, semitones = clamp_shift(refs, steps, semitones)
+    if not refs or (steps == 0 and semitones == 0):
+        return None
+    if name is None:
+        if semitones and not steps:
+            name = "Transpose " + _plural(len(refs), "note", "notes")
+        else:
+            name = "Move " + _plural(len(refs), "note", "notes")
+    moved = [(v, n.shifted(steps, semitones)) for v, n in refs]
+    new_score = score.replace_notes(refs, moved)
+    return Edit(name, new_score, existing(new_score, moved))
+
+
+def resize(score: Score, refs: Sequence[NoteRef], delta: int) -> Edit | None:
+    """Every selected note made `delta` steps longer (never shorter than one step)."""
+    if not refs or delta == 0:
+        return None
+    resized = [(v, replace(n, duration=max(1, n.duration + delta))) for v, n in refs]
+    if resized == list(refs):
+        return None
+    new_score = score.replace_notes(refs, resized)
+    return Edit("Resize " + _plural(len(refs), "note", "notes"), new_score,
+                existing(new_score, resized))
+
+
+def add(score: Score, voice: int, note: Note) -> Edit:
+    new_score = score.add_note(voice, note)
+    return Edit("Add note", new_score, frozenset({(voice, note)}))
+
+
+def delete(score: Score, refs: Iterable[NoteRef], name: str | None = None) -> Edit | None:
+    refs = list(refs)
+    if not refs:
+        return None
+    name = name or "Delete " + _plural(len(refs), "note", "notes")
+    return Edit(name, score.remove_notes(refs), frozenset())
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Copied notes with starts relative to the earliest one, each in its own voice."""
+
+    notes: tuple[NoteRef, ...]
+
+    @classmethod
+    def of(cls, refs: Iterable[NoteRef]) -> Clip:
+        refs = sorted(refs, key=lambda r: (r[1].start, r[0]))
+        if not refs:
+            return cls(())
+        origin = refs[0][1].start
+        return cls(tuple((v, n.shifted(-origin)) for v, n in refs))
+
+    def __bool__(self) -> bool:
+        return bool(self.notes)
+
+    @property
+    def length(self) -> int:
+        return max((n.end for _, n in self.notes), default=0)
+
+
+def paste(score: Score, clip: Clip, at: int) -> Edit | None:
+    """The clip placed with its first note at step `at`; pasted notes win over what was there."""
+    if not clip:
+        return None
+    placed = [(v, n.shifted(at)) for v, n in clip.notes]
+    new_score = score
+    for voice, note in placed:
+        new_score = new_score.add_note(voice, note)
+    new_score = new_score.with_meta(length=max(new_score.length, at + clip.length))
+    return Edit("Paste " + _plural(len(placed), "note", "notes"), new_score,
+                existing(new_score, placed))

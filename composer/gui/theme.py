@@ -1,0 +1,73 @@
+"""Colours and the dark palette: one place so the roll, the keyboard and the panels agree."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+VOICE_COLORS = (
+    QColor("#f0645a"),  # Soprano: coral
+    QColor("#f2b441"),  # Alto: amber
+    QColor("#45c48f"),  # Tenor: green
+    QColor("#55a3f2"),  # Bass: blue
+)
+
+ROLL_BACKGROUND = QColor("#20232a")
+ROLL_BLACK_ROW = QColor("#1a1c22")
+ROLL_ROW_LINE = QColor("#262a32")
+ROLL_OCTAVE_LINE = QColor("#363b46")
+ROLL_STEP_LINE = QColor("#272b33")
+ROLL_BEAT_LINE = QColor("#323743")
+ROLL_BAR_LINE = QColor("#525a6b")
+ROLL_LOOP_FILL = QColor(120, 160, 255, 28)
+PLAYHEAD = QColor("#ffffff")
+SELECTION_OUTLINE = QColor("#ffffff")
+OUT_OF_RANGE = QColor("#ff3b5c")
+RUBBER_BAND = QColor(140, 180, 255)
+
+RULER_BACKGROUND = QColor("#2a2e36")
+RULER_TEXT = QColor("#c9ced8")
+RULER_TICK = QColor("#6b7384")
+RULER_LOOP = QColor("#5b7fd6")
+FERMATA = QColor("#f5d76e")
+
+KEY_WHITE = QColor("#e9ebef")
+KEY_WHITE_SHADE = QColor("#c9ccd3")
+KEY_BLACK = QColor("#23262d")
+KEY_LABEL = QColor("#5a606c")
+
+
+def voice_color(voice: int, active: bool = True) -> QColor:
+    color = QColor(VOICE_COLORS[voice])
+    if not active:
+        color.setAlpha(125)
+    return color
+
+
+def apply_dark_palette(app: QApplication) -> None:
+    """Fusion with a dark palette: the roll's colours read best on a dark window, as in most
+    music software."""
+    app.setStyle("Fusion")
+    palette = QPalette()
+    window = QColor("#2b2f37")
+    base = QColor("#22252c")
+    text = QColor("#dde1e8")
+    palette.setColor(QPalette.ColorRole.Window, window)
+    palette.setColor(QPalette.ColorRole.WindowText, text)
+    palette.setColor(QPalette.ColorRole.Base, base)
+    palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#282c34"))
+    palette.setColor(QPalette.ColorRole.ToolTipBase, QColor("#383d48"))
+    palette.setColor(QPalette.ColorRole.ToolTipText, text)
+    palette.setColor(QPalette.ColorRole.Text, text)
+    palette.setColor(QPalette.ColorRole.Button, QColor("#323741"))
+    palette.setColor(QPalette.ColorRole.ButtonText, text)
+    palette.setColor(QPalette.ColorRole.BrightText, QColor("#ff6b6b"))
+    palette.setColor(QPalette.ColorRole.Highlight, QColor("#4f7fd9"))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.Link, QColor("#7fa8ff"))
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8a909c"))
+    disabled = QColor("#6c727e")
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    app.setPalette(palette)

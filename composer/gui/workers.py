@@ -1,0 +1,78 @@
+"""Slow work off the GUI thread: a task runs on the global thread pool and reports through
+signals, which Qt delivers to the GUI thread.
+
+The work is a function `work(progress, cancel)`: `progress(done, total)` may be called any
+number of times, `cancel()` turns true once the user asks to stop, and the work should raise
+(any exception) soon after. This is the calling convention of the core's long operations
+(corpus building, training, generation), so they need no Qt wrapper of their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
+Work = Callable[[Progress, Cancel], Any]
+
+
+class _TaskSignals(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self._task = task
+
+    def run(self) -> None:
+        self._task._run()
+
+
+class Task:
+    """One run of `work` in the background; connect to `signals` before `start()`."""
+
+    def __init__(self, work: Work) -> None:
+        self._work = work
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+        self.signals = _TaskSignals()
+        self._runnable = _Runnable(self)
+
+    def start(self, pool: QThreadPool | None = None) -> None:
+        (pool or QThreadPool.globalInstance()).start(self._runnable)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work has returned; for shutdown and tests."""
+        return self._done.wait(timeout)
+
+    def _run(self) -> None:
+        try:
+            result = self._work(self.signals.progress.emit, self._cancel.is_set)
+        except Exception as error:  # reported to the user, never lost in the thread
+            if self._cancel.is_set():
+                self.signals.cancelled.emit()
+            else:
+                self.signals.failed.emit(str(error) or type(error).__name__)
+        else:
+            if self._cancel.is_set():
+                self.signals.cancelled.emit()
+            else:
+                self.signals.finished.emit(result)
+        finally:
+            self._done.set()
