@@ -1,0 +1,124 @@
+"""Hearing what Composer plays: a recording of a PulseAudio sink's monitor, timestamped.
+
+The tests and the audio benchmark use it to check the real output, not the synthesizer's
+intentions: in CI the default sink is a null sink (`composer_null`) whose monitor carries
+exactly what applications played. Each recorded sample gets the monotonic time at which it
+was played, within a few milliseconds (the recorder's own 5 ms fragments).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_MONITOR = "composer_null.monitor"
+RATE = 44100
+
+
+def pulse_problem(monitor: str = DEFAULT_MONITOR) -> str | None:
+    """None when a PulseAudio server with `monitor` is reachable, else what is missing."""
+    for tool in ("pactl", "parec"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (sudo apt install pulseaudio-utils)"
+    try:
+        info = subprocess.run(["pactl", "list", "short", "sources"], capture_output=True,
+                              text=True, timeout=5)
+    except subprocess.TimeoutExpired:
+        return "the PulseAudio server does not answer"
+    if info.returncode != 0:
+        return "no PulseAudio server is running (start one as .ci/test.sh does)"
+    if monitor not in info.stdout.split():
+        return f"PulseAudio has no source {monitor}"
+    return None
+
+
+@dataclass(frozen=True)
+class Recording:
+    samples: np.ndarray  # mono float, -1..1
+    times: np.ndarray  # monotonic seconds at which each sample was played
+    rate: int
+
+    def rms(self, start: float, end: float) -> float:
+        """Loudness of the span between two monotonic times."""
+        chosen = self.samples[(self.times >= start) & (self.times < end)]
+        return float(np.sqrt(np.mean(chosen**2))) if len(chosen) else 0.0
+
+    def sounding(self, threshold: float = 0.01, window: float = 0.01) -> np.ndarray:
+        """Monotonic times of the windows louder than `threshold` (RMS)."""
+        size = max(1, round(window * self.rate))
+        count = len(self.samples) // size
+        if count == 0:
+            return np.zeros(0)
+        blocks = self.samples[: count * size].reshape(count, size)
+        loud = np.sqrt(np.mean(blocks**2, axis=1)) > threshold
+        return self.times[: count * size : size][loud]
+
+    def onsets(self, threshold: float = 0.01, gap: float = 0.05) -> list[float]:
+        """Times where sound starts after at least `gap` seconds of quiet."""
+        starts: list[float] = []
+        previous = None
+        for t in self.sounding(threshold):
+            if previous is None or t - previous > gap:
+                starts.append(float(t))
+            previous = t
+        return starts
+
+
+class MonitorRecorder:
+    """Records `monitor` with parec until `stop()`."""
+
+    def __init__(self, monitor: str = DEFAULT_MONITOR, rate: int = RATE) -> None:
+        self.monitor = monitor
+        self.rate = rate
+        self._chunks: list[tuple[float, bytes]] = []
+        self._process: subprocess.Popen | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, timeout: float = 5.0) -> None:
+        """Start recording; returns once samples flow."""
+        self._process = subprocess.Popen(
+            ["parec", f"--device={self.monitor}", "--format=s16le", f"--rate={self.rate}",
+             "--channels=1", "--latency-msec=5", "--raw"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._chunks:
+            if time.monotonic() > deadline or self._process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"parec recorded nothing from {self.monitor}")
+            time.sleep(0.01)
+
+    def _read(self) -> None:
+        fd = self._process.stdout.fileno()
+        leftover = b""
+        while True:
+            data = os.read(fd, 4096)
+            if not data:
+                return
+            now = time.monotonic()
+            data, leftover = leftover + data, b""
+            if len(data) % 2:
+                data, leftover = data[:-1], data[-1:]
+            self._chunks.append((now, data))
+
+    def stop(self) -> Recording:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        samples, times = [], []
+        for arrived, data in self._chunks:
+            chunk = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+            samples.append(chunk)
+            times.append(arrived - (len(chunk) - np.arange(len(chunk))) / self.rate)
+        if not samples:
+            return Recording(np.zeros(0, np.float32), np.zeros(0), self.rate)
+        return Recording(np.concatenate(samples), np.concatenate(times), self.rate)

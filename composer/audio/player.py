@@ -1,0 +1,211 @@
+"""Real-time playback and audition through FluidSynth's own audio driver.
+
+Which output path, and why
+--------------------------
+Two paths were open: FluidSynth rendering into a Qt `QAudioSink` that Python feeds, or
+FluidSynth's own audio driver (PulseAudio/PipeWire/ALSA/JACK on Linux, CoreAudio on macOS,
+WASAPI/DirectSound on Windows) with notes queued on FluidSynth's sequencer. Composer uses
+the second:
+
+- Steady timing. The driver's thread renders in C and never takes Python's GIL. Notes are
+  queued ahead on a `fluid_sequencer` clocked by the synthesizer's own sample count, so
+  each note starts on its 64-frame block however busy Python is: painting, sampling the
+  network or training in a worker thread cannot delay or drop audio. A `QAudioSink` fed
+  from Python must run Python code for every buffer, and every GIL hold or busy GUI-thread
+  moment longer than the buffer becomes a click, or a larger buffer and so more latency.
+- Accurate playhead. The sequencer's clock counts the samples actually rendered, so the
+  playhead is that clock minus the driver's small buffer (`latency`), not a wall-clock
+  guess that drifts from the sound card. The benchmark (benchmarks/bench_audio.py)
+  records the PulseAudio monitor and measures playhead against heard onsets.
+- Short latency. The driver keeps one small period buffered (512 frames, about 12 ms),
+  so a note queued now is heard within a few tens of milliseconds: Play starts at once
+  and audition follows the mouse.
+- The same on every system. FluidSynth ships a native driver for each platform, and the
+  same sequencer code runs everywhere; Qt would add a second audio stack to configure.
+
+The timing logic (which notes when, which step is sounding) lives in
+`composer.audio.schedule`; this module only hands its notes to FluidSynth and reads the
+clock. Nothing here imports Qt: the GUI calls `pump` from a timer.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from composer.audio.library import AudioUnavailable
+from composer.audio.mixer import Mixer
+from composer.audio.schedule import NoteEvent, PlaybackPlan
+from composer.audio.synth import VOICE_CHANNELS, Synthesizer
+
+PERIOD_SIZE = 512
+PERIODS = 2
+# Notes are handed to the sequencer this far ahead of the clock: long enough to ride out a
+# busy GUI thread, short enough that an edit during playback is rescheduled cheaply.
+LOOKAHEAD = 1.0
+AUDITION_SECONDS = 0.45
+AUDITION_VELOCITY = 90
+
+
+def default_drivers(platform: str = sys.platform) -> tuple[str, ...]:
+    if platform.startswith("linux"):
+        return ("pulseaudio", "pipewire", "alsa", "jack")
+    if platform == "darwin":
+        return ("coreaudio",)
+    if platform in ("win32", "cygwin"):
+        return ("wasapi", "dsound", "waveout")
+    return ("pulseaudio", "oss", "sndio")
+
+
+class RealtimePlayer:
+    """One synthesizer playing to the audio device, with a queue of timed notes."""
+
+    def __init__(
+        self,
+        soundfont: Path | str | None = None,
+        mixer: Mixer | None = None,
+        drivers: Sequence[str] | None = None,
+        library_names: Sequence[str] | None = None,
+        period_size: int = PERIOD_SIZE,
+    ) -> None:
+        self.synth = Synthesizer(
+            soundfont, mixer, library_names=library_names,
+            settings={"audio.period-size": period_size, "audio.periods": PERIODS},
+        )
+        self._lib = self.synth.lib.module
+        self._driver = None
+        self._sequencer = None
+        try:
+            self.driver_name = self._open_driver(drivers or default_drivers())
+            self._sequencer = self._lib.new_fluid_sequencer2(0)
+            self._lib.fluid_sequencer_set_time_scale(self._sequencer, 1000.0)
+            self._dest = self._lib.fluid_sequencer_register_fluidsynth(
+                self._sequencer, self.synth.handle)
+        except BaseException:
+            self.close()
+            raise
+        self._event = self._lib.new_fluid_event()
+        self._lib.fluid_event_set_source(self._event, -1)
+        self._lib.fluid_event_set_dest(self._event, self._dest)
+        # Heard = rendered minus what waits in the driver's buffer: about one period.
+        self.latency = period_size / self.synth.sample_rate
+        self._plan: PlaybackPlan | None = None
+        self._origin = 0  # sequencer tick (ms) at which the plan's time 0 is rendered
+
+    def _open_driver(self, drivers: Sequence[str]) -> str:
+        settings = self.synth._synth.settings
+        tried = []
+        for name in drivers:
+            if self._lib.fluid_settings_setstr(settings, b"audio.driver", name.encode()) != 0:
+                tried.append(f"{name} (not built into this FluidSynth)")
+                continue
+            driver = self._lib.new_fluid_audio_driver(settings, self.synth.handle)
+            if driver:
+                self._driver = driver
+                return name
+            tried.append(f"{name} (no device)")
+        raise AudioUnavailable(
+            "No audio output could be opened (tried " + ", ".join(tried) + "). Check that a "
+            "sound device is connected and a sound server (PulseAudio or PipeWire on Linux) "
+            "is running. Exporting WAV still works."
+        )
+
+    # --- clock ---------------------------------------------------------------------------
+    def tick(self) -> int:
+        """The sequencer's clock in ms: how much audio the synthesizer has rendered."""
+        return int(self._lib.fluid_sequencer_get_tick(self._sequencer))
+
+    def wait_until_running(self, timeout: float = 5.0) -> bool:
+        """Block until the device takes audio at its real pace (a server may hold a new
+        stream back for a moment); False if it does not within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self.tick()
+            time.sleep(0.1)
+            if self.tick() - before >= 80:
+                return True
+        return False
+
+    @property
+    def plan(self) -> PlaybackPlan | None:
+        return self._plan
+
+    @property
+    def playing(self) -> bool:
+        return self._plan is not None
+
+    def position(self) -> float | None:
+        """Seconds of the plan heard so far (negative until the first sound comes out)."""
+        if self._plan is None:
+            return None
+        return (self.tick() - self._origin) / 1000.0 - self.latency
+
+    # --- transport -----------------------------------------------------------------------
+    def play(self, plan: PlaybackPlan) -> None:
+        """Start `plan` now, replacing whatever was playing."""
+        self.stop()
+        self._plan = plan
+        self._origin = self.tick()
+        self.pump()
+
+    def pump(self) -> None:
+        """Queue the plan's notes due within LOOKAHEAD; call it often (the GUI's timer)."""
+        if self._plan is None:
+            return
+        horizon = (self.tick() - self._origin) / 1000.0 + LOOKAHEAD
+        for event in self._plan.take_until(horizon):
+            self._queue(event)
+
+    def _queue(self, event: NoteEvent) -> None:
+        lib, channel = self._lib, VOICE_CHANNELS[event.voice]
+        start = self._origin + round(event.time * 1000)
+        # A note ends a millisecond early, so a repeated note of the same pitch that starts
+        # where it ends is never cut off by the older note's note-off.
+        end = max(start + 1, self._origin + round(event.end * 1000) - 1)
+        lib.fluid_event_noteon(self._event, channel, event.pitch, event.velocity)
+        lib.fluid_sequencer_send_at(self._sequencer, self._event, start, 1)
+        lib.fluid_event_noteoff(self._event, channel, event.pitch)
+        lib.fluid_sequencer_send_at(self._sequencer, self._event, end, 1)
+
+    def stop(self) -> None:
+        """Silence the queue; sounding notes are released (their natural decay and the
+        reverb ring on briefly, as on any instrument)."""
+        self._plan = None
+        self.synth.lib.sequencer_remove_events(ctypes.c_void_p(self._sequencer), -1,
+                                               self._dest, -1)
+        self.synth.all_notes_off()
+
+    # --- sound ---------------------------------------------------------------------------
+    def audition(self, voice: int, pitch: int, velocity: int = AUDITION_VELOCITY,
+                 seconds: float = AUDITION_SECONDS) -> None:
+        """Sound one note now with the voice's instrument, released after `seconds`."""
+        channel = VOICE_CHANNELS[voice]
+        self._lib.fluid_synth_noteoff(self.synth.handle, channel, pitch)
+        self._lib.fluid_synth_noteon(self.synth.handle, channel, pitch, velocity)
+        self._lib.fluid_event_noteoff(self._event, channel, pitch)
+        self._lib.fluid_sequencer_send_at(self._sequencer, self._event,
+                                          self.tick() + round(seconds * 1000), 1)
+
+    def set_mixer(self, mixer: Mixer) -> None:
+        self.synth.set_mixer(mixer)
+
+    def set_soundfont(self, path: Path | str | None) -> str | None:
+        """Switch soundfont (stopping any sound); returns a warning if it fell back."""
+        self.synth.all_notes_off()
+        return self.synth.set_soundfont(path)
+
+    def close(self) -> None:
+        lib = self._lib
+        if self._driver:
+            lib.delete_fluid_audio_driver(self._driver)
+            self._driver = None
+        if getattr(self, "_event", None):
+            lib.delete_fluid_event(self._event)
+            self._event = None
+        if self._sequencer:
+            lib.delete_fluid_sequencer(self._sequencer)
+            self._sequencer = None
+        self.synth.close()

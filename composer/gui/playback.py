@@ -1,0 +1,168 @@
+"""Playback in the main window: transport toolbar, Playback menu, Mixer panel, audition and
+File ▸ Export WAV, added by `install_playback(window)` so the window itself stays unaware
+of audio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QProgressDialog
+
+from composer.audio.render import render_to_wav
+from composer.gui.playback_mixer import MixerPanel
+from composer.gui.transport import TransportController, TransportToolBar
+from composer.gui.workers import Task
+
+if TYPE_CHECKING:
+    from composer.gui.main_window import MainWindow
+
+WAV_FILTER = "WAV audio (*.wav)"
+
+
+class WavExporter(QObject):
+    """Renders the score to a WAV file on a worker thread, with progress and Cancel."""
+
+    exported = Signal(object)  # Path
+    failed = Signal(str)
+
+    def __init__(self, window: MainWindow, controller: TransportController) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = controller
+        self.task: Task | None = None
+        self.action = QAction("Export &WAV…", window)
+        self.action.setStatusTip("Render the score to a WAV audio file with the mixer's sounds")
+        self.action.triggered.connect(self.ask_and_export)
+        self._update_action(controller.problem)
+        controller.problemChanged.connect(self._update_action)
+
+    def _update_action(self, problem: str) -> None:
+        # Rendering needs libfluidsynth; a missing audio device does not matter to it.
+        missing_library = bool(problem) and "libfluidsynth" in problem
+        self.action.setEnabled(not missing_library)
+        self.action.setToolTip(problem if missing_library else self.action.statusTip())
+
+    def ask_and_export(self) -> None:
+        document = self.window.document
+        suggested = (str(document.path.with_suffix(".wav")) if document.path
+                     else self.window.display_name().replace(" ", "-") + ".wav")
+        name, _ = QFileDialog.getSaveFileName(self.window, "Export WAV", suggested, WAV_FILTER)
+        if name:
+            path = Path(name)
+            if path.suffix.lower() != ".wav":
+                path = path.with_name(path.name + ".wav")
+            self.export(path)
+
+    def export(self, path: Path) -> Task:
+        score = self.window.document.score
+        mixer, soundfont = self.controller.mixer, self.controller.soundfont
+
+        def work(progress, cancel):  # noqa: ANN001, ANN202 - the Task calling convention
+            return render_to_wav(score, path, mixer, soundfont,
+                                 progress=lambda f: progress(round(f * 1000), 1000),
+                                 cancel=cancel)
+
+        dialog = QProgressDialog(f"Rendering {path.name}…", "Cancel", 0, 1000, self.window)
+        dialog.setWindowTitle("Export WAV")
+        dialog.setMinimumDuration(400)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        task = Task(work)
+        task.signals.progress.connect(lambda done, total: dialog.setValue(done))
+        task.signals.finished.connect(lambda rendering: self._done(dialog, path, rendering))
+        task.signals.failed.connect(lambda message: self._failed(dialog, path, message))
+        task.signals.cancelled.connect(dialog.close)
+        dialog.canceled.connect(task.cancel)
+        self.task = task
+        task.start()
+        return task
+
+    def _done(self, dialog: QProgressDialog, path: Path, rendering: object) -> None:
+        dialog.close()
+        message = f"Exported {path.name} ({rendering.seconds:.1f} s)"
+        if rendering.warning:
+            message += f" — {rendering.warning}"
+        self.window.statusBar().showMessage(message, 8000)
+        self.exported.emit(path)
+
+    def _failed(self, dialog: QProgressDialog, path: Path, message: str) -> None:
+        dialog.close()
+        self.failed.emit(message)
+        if self.window.isVisible():
+            QMessageBox.warning(self.window, "Export WAV",
+                                f"Could not export {path.name}: {message}")
+
+
+class _EngineWarmUp(QObject):
+    """Opens the audio engine just after the window first appears, so the first Play is
+    instant and the window is not kept waiting for the soundfont to load."""
+
+    def __init__(self, window: MainWindow, controller: TransportController) -> None:
+        super().__init__(window)
+        self._controller = controller
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._controller.start_engine)
+        return False
+
+
+def install_playback(
+    window: MainWindow,
+    library_names: Sequence[str] | None = None,
+    drivers: Sequence[str] | None = None,
+) -> TransportController:
+    controller = TransportController(window.document, window.settings, library_names, drivers,
+                                     parent=window)
+    window.playback = controller
+    for action in (controller.play_action, controller.stop_action, controller.loop_action):
+        window.addAction(action)
+    window.transport_bar = TransportToolBar(controller, window)
+    window.addToolBar(window.transport_bar)
+    window.mixer_panel = MixerPanel(controller, window)
+    window.add_panel(window.mixer_panel)
+
+    window.wav_exporter = WavExporter(window, controller)
+    file_menu: QMenu = window.menus["file"]
+    actions = file_menu.actions()
+    after = actions.index(window.export_musicxml_action) + 1
+    file_menu.insertAction(actions[after] if after < len(actions) else None,
+                           window.wav_exporter.action)
+
+    menu = QMenu("&Playback", window)
+    menu.addActions([controller.play_action, controller.stop_action])
+    menu.addSeparator()
+    menu.addActions([controller.loop_action, controller.follow_action])
+    menu.addSeparator()
+    menu.addAction(window.mixer_panel.toggleViewAction())
+    window.menuBar().insertMenu(window.menus["help"].menuAction(), menu)
+    window.menus["playback"] = menu
+
+    roll = window.roll
+    roll.auditionRequested.connect(controller.audition)
+    controller.positionChanged.connect(
+        lambda step: roll.show_play_position(step if step >= 0 else None))
+    controller.followChanged.connect(roll.set_follow_playback)
+    roll.set_follow_playback(controller.follow)
+    controller.problemChanged.connect(
+        lambda problem: problem and window.statusBar().showMessage(problem, 15000))
+
+    _EngineWarmUp(window, controller)
+    player_owner = [controller]
+
+    def release() -> None:
+        with contextlib.suppress(RuntimeError):
+            player_owner[0].close()
+
+    window.destroyed.connect(release)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(release)
+    return controller

@@ -1,0 +1,352 @@
+"""Play, pause, stop, loop and follow: the transport that drives the real-time player.
+
+The controller turns the document (score, playhead, loop range) into `PlaybackPlan`s for
+`composer.audio.player.RealtimePlayer` and moves the document's playhead from the player's
+clock. It holds no music of its own: every edit, tempo change or loop drag during playback
+replans from where the sound is. The mixer and soundfont are playback settings, kept in
+QSettings rather than in the score.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolBar, QWidget
+
+from composer.audio.library import AudioError, fluidsynth_problem
+from composer.audio.mixer import Mixer
+from composer.audio.player import RealtimePlayer
+from composer.audio.schedule import PlaybackPlan
+from composer.gui.document import ScoreDocument
+
+SOUNDFONT_KEY = "playback/soundfont"
+MIXER_KEY = "playback/mixer"
+FOLLOW_KEY = "playback/follow"
+# Playhead refresh while playing: one frame at 60 Hz.
+FRAME_MS = 16
+
+
+class TransportController(QObject):
+    """`library_names` and `drivers` pass through to the player, so tests can run the
+    missing-library and no-device paths on a machine that has both."""
+
+    stateChanged = Signal()
+    positionChanged = Signal(float)  # fractional step while playing, -1.0 once stopped
+    problemChanged = Signal(str)  # why playback is off ("" when it works)
+    warningChanged = Signal(str)  # a soundfont that could not be used ("" when none)
+    mixerChanged = Signal()
+    soundfontChanged = Signal()
+    followChanged = Signal(bool)
+
+    def __init__(
+        self,
+        document: ScoreDocument,
+        settings: QSettings | None = None,
+        library_names: Sequence[str] | None = None,
+        drivers: Sequence[str] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.settings = settings if settings is not None else QSettings()
+        self._library_names = library_names
+        self._drivers = drivers
+        self._player: RealtimePlayer | None = None
+        self._return_to = document.playhead
+        self._moving_playhead = False
+        self.mixer = Mixer.from_dict(_load_json(self.settings.value(MIXER_KEY)))
+        saved = self.settings.value(SOUNDFONT_KEY)
+        self.soundfont: Path | None = Path(saved) if saved else None
+        self.warning = ""
+        self.problem = fluidsynth_problem(library_names) or ""
+
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._advance)
+        self._create_actions()
+
+        document.scoreChanged.connect(self._replan)
+        document.loopRangeChanged.connect(self._loop_range_changed)
+        document.playheadChanged.connect(self._playhead_moved)
+        self._update_actions()
+
+    # --- actions -------------------------------------------------------------------------
+    def _create_actions(self) -> None:
+        style = QApplication.style()
+        sp = QStyle.StandardPixmap
+        self.play_action = QAction(style.standardIcon(sp.SP_MediaPlay), "&Play", self)
+        self.play_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.play_action.triggered.connect(self.toggle_play)
+        self.stop_action = QAction(style.standardIcon(sp.SP_MediaStop), "&Stop", self)
+        self.stop_action.setShortcut(QKeySequence("Shift+Space"))
+        self.stop_action.triggered.connect(self.stop)
+        self.loop_action = QAction(style.standardIcon(sp.SP_BrowserReload), "&Loop", self)
+        self.loop_action.setCheckable(True)
+        self.loop_action.setShortcut(QKeySequence("L"))
+        self.loop_action.toggled.connect(lambda _: self._replan())
+        self.follow_action = QAction(style.standardIcon(sp.SP_ArrowRight), "&Follow Playhead",
+                                     self)
+        self.follow_action.setCheckable(True)
+        self.follow_action.setChecked(_as_bool(self.settings.value(FOLLOW_KEY, True)))
+        self.follow_action.setToolTip("Scroll the piano roll to keep the playhead in view")
+        self.follow_action.toggled.connect(self._follow_toggled)
+
+    def _follow_toggled(self, on: bool) -> None:
+        self.settings.setValue(FOLLOW_KEY, on)
+        self.followChanged.emit(on)
+
+    @property
+    def follow(self) -> bool:
+        return self.follow_action.isChecked()
+
+    def _update_actions(self) -> None:
+        playing = self.playing
+        self.play_action.setText("&Pause" if playing else "&Play")
+        self.play_action.setIcon(QApplication.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
+        enabled = not self.problem
+        for action in (self.play_action, self.stop_action):
+            action.setEnabled(enabled)
+        has_loop = self.document.loop_range is not None
+        self.loop_action.setEnabled(enabled and has_loop)
+        if self.problem:
+            tip = self.problem
+            self.play_action.setToolTip(tip)
+            self.stop_action.setToolTip(tip)
+        else:
+            self.play_action.setToolTip(
+                "Pause (Space)" if playing else "Play from the playhead (Space)")
+            self.stop_action.setToolTip(
+                "Stop and return to where playing started (Shift+Space)")
+        self.loop_action.setToolTip(
+            "Play the loop range round and round (L)" if has_loop
+            else "Drag in the ruler to set a loop range")
+        for action in (self.play_action, self.stop_action):
+            action.setStatusTip(action.toolTip())
+
+    def _set_problem(self, problem: str) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            self._update_actions()
+            self.problemChanged.emit(problem)
+
+    # --- engine --------------------------------------------------------------------------
+    def start_engine(self) -> RealtimePlayer | None:
+        """The player, opened on first use; None (with `problem` set) when it cannot be."""
+        if self._player is None and not self.problem:
+            try:
+                self._player = RealtimePlayer(self.soundfont, self.mixer, self._drivers,
+                                              self._library_names)
+            except AudioError as exc:
+                self._set_problem(str(exc))
+                return None
+            self._set_warning(self._player.synth.warning or "")
+        return self._player
+
+    @property
+    def player(self) -> RealtimePlayer | None:
+        return self._player
+
+    def close(self) -> None:
+        """Release the audio device; safe after the window (and this QObject) is gone."""
+        player, self._player = self._player, None
+        if player is not None:
+            player.close()
+        with contextlib.suppress(RuntimeError):
+            self._timer.stop()
+
+    def _set_warning(self, warning: str) -> None:
+        if warning != self.warning:
+            self.warning = warning
+            self.warningChanged.emit(warning)
+
+    # --- playback settings ---------------------------------------------------------------
+    def set_mixer(self, mixer: Mixer) -> None:
+        if mixer == self.mixer:
+            return
+        self.mixer = mixer
+        self.settings.setValue(MIXER_KEY, json.dumps(mixer.to_dict()))
+        if self._player is not None:
+            self._player.set_mixer(mixer)
+        self.mixerChanged.emit()
+
+    def set_soundfont(self, path: Path | None) -> str:
+        """Choose a soundfont (None: the built-in one); returns the warning if it fell back.
+
+        The choice is remembered even when it falls back, so a soundfont on a drive that is
+        not mounted today is used again tomorrow."""
+        self.soundfont = path
+        self.settings.setValue(SOUNDFONT_KEY, str(path) if path else "")
+        if self._player is not None:
+            was_playing = self.playing
+            self._player.stop()
+            self._set_warning(self._player.set_soundfont(path) or "")
+            if was_playing:
+                self._replan()
+        self.soundfontChanged.emit()
+        return self.warning
+
+    # --- transport -----------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._player is not None and self._player.playing
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        """Play from the playhead (from the start when it sits at the end)."""
+        player = self.start_engine()
+        if player is None or self.playing:
+            return
+        start = self.document.playhead
+        if start >= self.document.score.length:
+            start = 0
+        self._return_to = start
+        player.play(self._plan(start))
+        self._timer.start()
+        self._update_actions()
+        self.stateChanged.emit()
+
+    def pause(self) -> None:
+        """Stop the sound and leave the playhead where it is."""
+        if not self.playing:
+            return
+        step = self.position_step()
+        self._halt()
+        self._move_playhead(math.floor(step) if step is not None else self.document.playhead)
+
+    def stop(self) -> None:
+        """Stop the sound and return to where playing started; stopped, go to the start."""
+        if self.playing:
+            self._halt()
+            self._move_playhead(self._return_to)
+        else:
+            target = self._return_to if self.document.playhead != self._return_to else 0
+            self._return_to = 0
+            self._move_playhead(target)
+
+    def _halt(self) -> None:
+        self._timer.stop()
+        if self._player is not None:
+            self._player.stop()
+        self._update_actions()
+        self.positionChanged.emit(-1.0)
+        self.stateChanged.emit()
+
+    def audition(self, voice: int, pitch: int) -> None:
+        """Sound a pitch briefly with the voice's instrument (keyboard clicks, new notes)."""
+        player = self.start_engine()
+        if player is not None:
+            player.audition(voice, pitch)
+
+    def position_step(self) -> float | None:
+        """The step being heard now, fractional; None when not playing."""
+        if not self.playing:
+            return None
+        player = self._player
+        return player.plan.step_at(player.position())
+
+    # --- plans ---------------------------------------------------------------------------
+    @property
+    def looping(self) -> bool:
+        return self.loop_action.isChecked() and self.document.loop_range is not None
+
+    def _plan(self, start: float) -> PlaybackPlan:
+        loop = self.document.loop_range if self.looping else None
+        return PlaybackPlan(self.document.score, start, loop)
+
+    def _replan(self) -> None:
+        """The music or the route changed while playing: go on from the sounding step."""
+        if self.playing:
+            self._player.play(self._plan(self.position_step()))
+
+    def _loop_range_changed(self) -> None:
+        if self.document.loop_range is not None and not self.loop_action.isChecked():
+            self.loop_action.setChecked(True)  # a freshly dragged range is meant to loop
+        else:
+            self._replan()
+        self._update_actions()
+
+    def _playhead_moved(self, step: int) -> None:
+        """The user put the playhead somewhere while playing: continue from there."""
+        if self._moving_playhead:
+            return
+        self._return_to = step
+        if self.playing:
+            self._player.play(self._plan(step))
+
+    def _move_playhead(self, step: int) -> None:
+        self._moving_playhead = True
+        try:
+            self.document.set_playhead(step)
+        finally:
+            self._moving_playhead = False
+
+    def _advance(self) -> None:
+        player = self._player
+        if player is None or not player.playing:
+            self._timer.stop()
+            return
+        player.pump()
+        seconds = player.position()
+        if player.plan.finished(seconds):
+            self._halt()
+            self._move_playhead(self._return_to)
+            return
+        step = player.plan.step_at(seconds)
+        self._move_playhead(math.floor(step))
+        self.positionChanged.emit(step)
+
+
+class TransportToolBar(QToolBar):
+    """Play/Pause, Stop, Loop, Follow and the time of the sounding step."""
+
+    def __init__(self, controller: TransportController, parent: QWidget | None = None) -> None:
+        super().__init__("Transport", parent)
+        self.setObjectName("transportToolBar")
+        self.setIconSize(QSize(20, 20))
+        self.controller = controller
+        self.addActions([controller.play_action, controller.stop_action])
+        self.addSeparator()
+        self.addActions([controller.loop_action, controller.follow_action])
+        self.time_label = QLabel()
+        self.time_label.setMinimumWidth(90)
+        self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.time_label.setToolTip("Bar : beat : sixteenth at the playhead")
+        self.addWidget(self.time_label)
+        controller.document.playheadChanged.connect(self._show_time)
+        controller.document.scoreChanged.connect(lambda: self._show_time(
+            controller.document.playhead))
+        self._show_time(controller.document.playhead)
+
+    def _show_time(self, step: int) -> None:
+        ts = self.controller.document.score.time_signature
+        bar, rest = divmod(step, ts.steps_per_bar)
+        beat, sixteenth = divmod(rest, ts.steps_per_beat)
+        self.time_label.setText(f"{bar + 1} : {beat + 1} : {sixteenth + 1}")
+
+
+def _load_json(value: object) -> object:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.lower() in ("true", "1", "yes")
+    return bool(value)

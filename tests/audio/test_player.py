@@ -1,0 +1,92 @@
+"""The real-time player heard through PulseAudio's null sink, as .ci/test.sh sets it up."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from composer.audio.mixer import Mixer
+from composer.audio.monitor import MonitorRecorder
+from composer.audio.schedule import PlaybackPlan
+
+from .conftest import chord_score
+
+QUIET = 0.002
+
+
+@pytest.fixture
+def recorder(pulse):
+    recorder = MonitorRecorder()
+    recorder.start()
+    yield recorder
+    recorder.stop()
+
+
+def play_through(player, plan, stop_after: float | None = None) -> tuple[float, float]:
+    """Play `plan` pumping like the GUI's timer; returns when play and stop were asked."""
+    started = time.monotonic()
+    player.play(plan)
+    while True:
+        time.sleep(0.01)
+        player.pump()
+        position = player.position()
+        if plan.finished(position) or (stop_after is not None and position >= stop_after):
+            break
+    stopped = time.monotonic()
+    player.stop()
+    return started, stopped
+
+
+def test_a_chorale_sounds_from_play_for_its_length(player, recorder):
+    player.set_mixer(Mixer())
+    time.sleep(0.3)
+    started, finished = play_through(player, PlaybackPlan(chord_score(chords=4)))  # 2.0 s
+    time.sleep(1.2)
+    recording = recorder.stop()
+    assert recording.rms(started - 0.3, started) < QUIET  # silence before Play
+    onsets = recording.onsets()
+    assert onsets, "nothing was heard"
+    assert started <= onsets[0] < started + 0.15
+    sounding = recording.sounding()
+    heard = sounding[-1] - onsets[0]
+    assert 1.9 < heard < 2.0 + 1.0  # the notes, then the organ's release and the reverb
+    assert finished - started == pytest.approx(2.0, abs=0.1)
+    assert recording.rms(started + 3.2, started + 3.5) < QUIET
+
+
+def test_stop_silences_the_sound_when_told(player, recorder):
+    player.set_mixer(Mixer())
+    time.sleep(0.3)
+    started, stopped = play_through(player, PlaybackPlan(chord_score(chords=20)), stop_after=0.8)
+    time.sleep(1.5)
+    recording = recorder.stop()
+    assert recording.rms(started + 0.1, started + 0.7) > 0.01
+    assert recording.rms(stopped + 0.8, stopped + 1.4) < QUIET
+    assert recording.sounding()[-1] < stopped + 0.8
+
+
+def test_a_muted_voice_is_silent_and_the_others_are_not(player, recorder):
+    score = chord_score(chords=4, voices=(0,))
+    player.set_mixer(Mixer().with_voice(0, muted=True))
+    time.sleep(0.3)
+    started, _ = play_through(player, PlaybackPlan(score))
+    player.set_mixer(Mixer().with_voice(1, muted=True))
+    time.sleep(0.3)
+    started_again, _ = play_through(player, PlaybackPlan(score))
+    time.sleep(0.8)
+    recording = recorder.stop()
+    assert recording.rms(started, started + 2.0) < QUIET
+    assert recording.rms(started_again + 0.1, started_again + 1.9) > 0.01
+
+
+def test_audition_sounds_one_short_note_at_once(player, recorder):
+    player.set_mixer(Mixer())
+    time.sleep(0.3)
+    asked = time.monotonic()
+    player.audition(0, 72)
+    time.sleep(1.5)
+    recording = recorder.stop()
+    onsets = recording.onsets()
+    assert len(onsets) == 1 and asked <= onsets[0] < asked + 0.1
+    assert recording.sounding()[-1] < asked + 1.3

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+
+from composer.audio.mixer import Mixer
+from composer.audio.render import RenderCancelled, render, render_frames, render_to_wav
+from composer.audio.soundfonts import default_soundfont
+from composer.music.score import Note, Score
+
+from .conftest import chord_score
+
+RATE = 44100
+
+
+def rms(audio: np.ndarray, start: float, end: float) -> float:
+    part = audio[round(start * RATE):round(end * RATE)]
+    return float(np.sqrt(np.mean(part**2)))
+
+
+def test_rendering_lasts_the_score_plus_the_tail_to_the_sample():
+    score = chord_score(chords=4, tempo=120.0)  # 16 steps of 0.125 s
+    rendering = render(score, tail=1.0)
+    assert rendering.audio.shape == (2 * RATE + RATE, 2)
+    assert rendering.audio.dtype == np.float32
+    assert render_frames(Score(length=16, tempo=90.0), tail=0.5) == round(16 / 6 * RATE) + RATE // 2
+
+
+def test_loud_where_notes_sound_quiet_in_rests():
+    # a chord for 0.5 s, then 1.5 s of rest, then another chord
+    score = chord_score(chords=2, tempo=120.0, rest_after=12)
+    audio = render(score).audio
+    loud = rms(audio, 0.1, 0.45)
+    assert loud > 0.02
+    assert rms(audio, 1.5, 1.95) < loud / 100  # well after the release and the reverb
+    assert rms(audio, 2.1, 2.45) > loud / 2
+    assert np.abs(audio).max() < 1.0
+
+
+def test_two_voices_are_louder_than_one():
+    one = render(chord_score(voices=(0,))).audio
+    two = render(chord_score(voices=(0, 3))).audio
+    assert rms(two, 0.1, 1.9) > 1.3 * rms(one, 0.1, 1.9)
+
+
+def test_a_muted_voice_is_not_heard():
+    score = chord_score(voices=(0, 3))
+    muted = render(score, Mixer().with_voice(3, muted=True)).audio
+    alone = render(chord_score(voices=(0,))).audio
+    np.testing.assert_allclose(muted, alone, atol=1e-6)
+
+
+def test_splitting_voices_across_threads_renders_the_same_sound():
+    score = chord_score(chords=6)
+    one = render(score, threads=1).audio
+    two = render(score, threads=2).audio
+    np.testing.assert_allclose(one, two, atol=1e-5)
+
+
+def test_wav_file_holds_the_rendering(tmp_path):
+    score = chord_score(chords=2)
+    path = tmp_path / "chorale.wav"
+    rendering = render_to_wav(score, path)
+    with wave.open(str(path)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, RATE)
+        frames = wav.readframes(wav.getnframes())
+    pcm = np.frombuffer(frames, "<i2").reshape(-1, 2) / 32767.0
+    assert len(pcm) == len(rendering.audio)
+    np.testing.assert_allclose(pcm, rendering.audio, atol=1.5 / 32767)
+    assert not (tmp_path / "chorale.wav.part").exists()
+
+
+def test_a_bad_soundfont_falls_back_to_the_default_with_a_message(tmp_path):
+    broken = tmp_path / "broken.sf2"
+    broken.write_bytes(b"RIFF\0\0\0\0WAVEnot a soundfont")
+    rendering = render(chord_score(chords=1), soundfont=broken)
+    assert rendering.soundfont == default_soundfont()
+    assert "broken.sf2 is not a valid soundfont" in rendering.warning
+    assert "built-in soundfont" in rendering.warning
+    assert rms(rendering.audio, 0.1, 0.4) > 0.02
+
+
+def test_cancel_stops_rendering(tmp_path):
+    score = Score(voices=((Note(0, 4000, 60),), (), (), ()), tempo=60.0)
+    with pytest.raises(RenderCancelled):
+        render_to_wav(score, tmp_path / "long.wav", cancel=lambda: True)
+    assert not (tmp_path / "long.wav").exists()
