@@ -136,6 +136,8 @@ class PianoRollView(QAbstractScrollArea):
         self._indexes: list[_VoiceIndex] = [_VoiceIndex(v) for v in document.score.voices]
         self._out_of_range: set[NoteRef] = set()
         self._hover_pitch: int | None = None
+        self._play_position: float | None = None  # the sounding step while playing
+        self._follow_playback = True
         self._note_font = QFont()
         self._note_font.setPointSizeF(7.5)
 
@@ -318,13 +320,31 @@ class PianoRollView(QAbstractScrollArea):
         self._repaint_all()
 
     def _playhead_changed(self, step: int) -> None:
+        if self._play_position is None or self._follow_playback:
+            self._scroll_to(step)
+        self._repaint_all()
+
+    def _scroll_to(self, step: float) -> None:
         x = self._x_of_step(step)
         width = self.viewport().width()
         if step * self._step_width > self.horizontalScrollBar().maximum() + width:
             self._update_scrollbars()
         if x < 0 or x > width - 8:
             self.horizontalScrollBar().setValue(round(step * self._step_width - width * 0.1))
+
+    def set_follow_playback(self, follow: bool) -> None:
+        self._follow_playback = follow
+
+    def show_play_position(self, step: float | None) -> None:
+        """While playing, the exact sounding step (fractional), so the playhead glides;
+        None when playback stops."""
+        self._play_position = step
+        if step is not None and self._follow_playback:
+            self._scroll_to(step)
         self._repaint_all()
+
+    def _shown_playhead(self) -> float:
+        return self.document.playhead if self._play_position is None else self._play_position
 
     def _repaint_all(self) -> None:
         self.viewport().update()
@@ -526,8 +546,12 @@ class PianoRollView(QAbstractScrollArea):
         if gesture.kind is _Kind.MOVE:
             steps = round((step - gesture.press_step) / self._grid) * self._grid
             semitones = self._pitch_at(pos.y()) - gesture.press_pitch
+            before = gesture.semitones
             gesture.steps, gesture.semitones = note_edits.clamp_shift(gesture.refs, steps,
                                                                       semitones)
+            if gesture.semitones != before and gesture.grabbed is not None:
+                voice, note = gesture.grabbed
+                self.auditionRequested.emit(voice, note.pitch + gesture.semitones)
         elif gesture.kind is _Kind.RESIZE:
             assert gesture.grabbed is not None
             note = gesture.grabbed[1]
@@ -625,7 +649,7 @@ class PianoRollView(QAbstractScrollArea):
         self._paint_notes(painter, first_step, last_step, low, high)
         self._paint_gesture(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        x = self._x_of_step(self.document.playhead)
+        x = self._x_of_step(self._shown_playhead())
         painter.setPen(QPen(theme.PLAYHEAD, 1.5))
         painter.drawLine(QLineF(x, clip.top(), x, clip.bottom() + 1))
         painter.end()
@@ -881,7 +905,7 @@ class _Ruler(QWidget):
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                                  str(number + 1))
         self._paint_fermatas(painter, score, first, last)
-        x = view._x_of_step(document.playhead)
+        x = view._x_of_step(view._shown_playhead())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.PLAYHEAD)
