@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from composer.audio import commands as audio_commands
     from composer.ml import commands as ml_commands
     from composer.music import commands as music_commands
 
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     music_commands.register(sub)
     ml_commands.register(sub)
+    audio_commands.register(sub)
     return parser
 
 

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import wave
+
+from composer.cli import main
+from composer.music.files import write_score
+
+from .conftest import chord_score
+
+
+def test_render_writes_a_wav_of_the_score(tmp_path, capsys):
+    source = tmp_path / "chords.mid"
+    write_score(source, chord_score(chords=4, tempo=120.0))
+    out = tmp_path / "chords.wav"
+    assert main(["render", str(source), "-o", str(out), "--program", "52"]) == 0
+    with wave.open(str(out)) as wav:
+        assert wav.getnframes() == 3 * 44100  # 2 s of music and 1 s of tail
+    assert "Choir Aahs" in capsys.readouterr().out
+
+
+def test_render_with_a_bad_soundfont_warns_and_uses_the_default(tmp_path, capsys):
+    source = tmp_path / "chords.mid"
+    write_score(source, chord_score(chords=1))
+    bad = tmp_path / "bad.sf2"
+    bad.write_text("not a soundfont")
+    assert main(["render", str(source), "-o", str(tmp_path / "x.wav"), "--soundfont",
+                 str(bad)]) == 0
+    err = capsys.readouterr().err
+    assert "bad.sf2 is not a valid soundfont" in err and "built-in soundfont" in err
+
+
+def test_render_explains_a_missing_or_unreadable_input(tmp_path, capsys):
+    assert main(["render", str(tmp_path / "none.mid"), "-o", str(tmp_path / "x.wav")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    assert main(["render", str(text), "-o", str(tmp_path / "x.wav")]) == 1
+    assert "Composer reads and writes" in capsys.readouterr().err
