@@ -270,9 +270,14 @@ def load_corpus(progress: Progress | None = None, cancel: Cancel | None = None) 
         except Exception:  # a damaged cache is rebuilt, never fatal
             path.unlink(missing_ok=True)
     corpus = build_corpus(progress=progress, cancel=cancel)
+    save_corpus(corpus, path)
+    return corpus
+
+
+def save_corpus(corpus: Corpus, path: Path) -> None:
+    """Write atomically: a build stopped half-way never leaves a damaged cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{time.time_ns()}.tmp")
     with tmp.open("wb") as fh:
         pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
-    return corpus

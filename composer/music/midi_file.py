@@ -77,7 +77,8 @@ def read_midi(path: str | Path) -> tuple[Score, list[str]]:
         name = inst.name.strip() or f"Track {i + 1}"
         notes = [RawNote(steps(n.start), steps(n.end), n.pitch, n.velocity) for n in inst.notes]
         tracks.append(RawTrack(name, notes))
-    if not any(t.notes for t in tracks):
+    ends = [round(steps(t.time)) for t in midi.text_events if t.text == END_TEXT]
+    if not any(t.notes for t in tracks) and not ends:
         what = "only drum notes" if drums else "no notes"
         raise FileFormatError(f"{path.name} has {what}: there is nothing to put in four voices.")
 
@@ -101,7 +102,6 @@ def read_midi(path: str | Path) -> tuple[Score, list[str]]:
     if midi.key_signature_changes:
         key = key_name(midi.key_signature_changes[0].key_number)
     fermatas = {round(steps(t.time)) for t in midi.text_events if t.text == FERMATA_TEXT}
-    ends = [round(steps(t.time)) for t in midi.text_events if t.text == END_TEXT]
     score = Score(
         voices=voicing.voices,
         tempo=min(400.0, max(10.0, tempo)),

@@ -22,7 +22,7 @@ from music21 import (
 from composer.music.errors import FileFormatError, ScoreError
 from composer.music.keys import normalize_key
 from composer.music.score import STEPS_PER_QUARTER, VOICE_NAMES, Score, TimeSignature
-from composer.music.voicing import RawNote, RawTrack, assign_voices
+from composer.music.voicing import RawNote, RawTrack, assign_voices, voice_of_name
 
 _CLEFS = (clef.TrebleClef, clef.TrebleClef, clef.Treble8vbClef, clef.BassClef)
 _INSTRUMENTS = (instrument.Soprano, instrument.Alto, instrument.Tenor, instrument.Bass)
@@ -37,7 +37,9 @@ def _quarters(steps: int) -> float:
 def score_to_music21(score: Score) -> stream.Score:
     out = stream.Score()
     ts = score.time_signature
-    split_at = set(score.fermatas)
+    bar_lines = range(0, score.length + 1, ts.steps_per_bar)
+    soprano_cuts = set(score.fermatas).union(bar_lines)
+    other_cuts = set(bar_lines)
     for index, (name, notes) in enumerate(zip(VOICE_NAMES, score.voices)):
         part = stream.Part(id=name)
         part.partName = name
@@ -49,14 +51,15 @@ def score_to_music21(score: Score) -> stream.Score:
             part.insert(0, key.Key(tonic.replace("b", "-"), mode))
         if index == 0:
             part.insert(0, tempo.MetronomeMark(number=score.tempo))
+        cuts = soprano_cuts if index == 0 else other_cuts
+        fermatas = score.fermatas if index == 0 else frozenset()
         cursor = 0
         events = [(n.start, n.end, n) for n in notes]
         for start, end, n in events + [(score.length, score.length, None)]:
             if start > cursor:
-                _insert_span(part, cursor, start, None, split_at if index == 0 else set())
+                _insert_span(part, cursor, start, None, cuts, fermatas)
             if n is not None:
-                _insert_span(part, start, end, n.pitch, split_at if index == 0 else set(),
-                             n.velocity)
+                _insert_span(part, start, end, n.pitch, cuts, fermatas, n.velocity)
             cursor = max(cursor, end)
         out.insert(0, part)
     out.makeNotation(inPlace=True)
@@ -64,11 +67,11 @@ def score_to_music21(score: Score) -> stream.Score:
 
 
 def _insert_span(part: stream.Part, start: int, end: int, pitch: int | None,
-                 fermatas: set[int], velocity: int = 80) -> None:
-    """A note or rest from `start` to `end`, cut (and tied) where a fermata falls inside
-    it, so the fermata sits on an element that starts at its step."""
-    cuts = sorted({start, end, *(f for f in fermatas if start < f < end)})
-    pieces = list(zip(cuts, cuts[1:]))
+                 cuts: set[int], fermatas: frozenset[int], velocity: int = 80) -> None:
+    """A note or rest from `start` to `end`, cut (and tied) at bar lines and fermatas, so
+    that each fermata sits on an element that starts at its step."""
+    cuts = sorted({start, end, *(c for c in cuts if start < c < end)})
+    pieces = [piece for a, b in zip(cuts, cuts[1:]) for piece in _notatable(a, b)]
     for i, (a, b) in enumerate(pieces):
         if pitch is None:
             element = note.Rest(quarterLength=_quarters(b - a))
@@ -81,6 +84,20 @@ def _insert_span(part: stream.Part, start: int, end: int, pitch: int | None,
         if a in fermatas:
             element.expressions.append(expressions.Fermata())
         part.insert(_quarters(a), element)
+
+
+_NOTATABLE = (16, 12, 8, 6, 4, 3, 2, 1)  # steps one note value (maybe dotted) can show
+
+
+def _notatable(start: int, end: int) -> list[tuple[int, int]]:
+    """Pieces a single note value can show each; left to music21, a long note is split
+    later and its fermata lands on the wrong piece."""
+    pieces = []
+    while start < end:
+        size = next(v for v in _NOTATABLE if v <= end - start)
+        pieces.append((start, start + size))
+        start += size
+    return pieces
 
 
 def write_musicxml(score: Score, path: str | Path) -> None:
@@ -189,7 +206,8 @@ def read_musicxml(path: str | Path) -> tuple[Score, list[str]]:
         raise FileFormatError(f"{path.name} has no parts: there is nothing to put in four voices.")
     pad = pickup_steps(parts[0], meta.time_signature.steps_per_bar)
     contents = [read_part(p, pad) for p in parts]
-    if not any(c.notes for c in contents):
+    ours = sorted(voice_of_name(c.name) or 0 for c in contents) == [0, 1, 2, 3]
+    if not any(c.notes for c in contents) and not ours:
         raise FileFormatError(f"{path.name} has no notes: there is nothing to put in four voices.")
     voicing = assign_voices([RawTrack(c.name, c.notes) for c in contents])
     messages = list(voicing.messages)

@@ -109,6 +109,14 @@ def _check_voice(index: int, notes: Sequence[Note]) -> None:
             )
 
 
+def _sorted_voice(notes: Sequence[Note]) -> Voice:
+    """The notes in time order; an already sorted tuple is kept as it is, so scores can
+    share it."""
+    if isinstance(notes, tuple) and all(a <= b for a, b in zip(notes, notes[1:])):
+        return notes
+    return tuple(sorted(notes))
+
+
 def _place(notes: Voice, new: Note) -> Voice:
     """Insert `new`, applying the monophony rule."""
     kept: list[Note] = []
@@ -135,7 +143,7 @@ class Score:
     def __post_init__(self) -> None:
         if len(self.voices) != 4:
             raise ScoreError(f"a score has four voices (S, A, T, B), got {len(self.voices)}")
-        voices = tuple(tuple(sorted(v)) for v in self.voices)
+        voices = tuple(_sorted_voice(v) for v in self.voices)
         for i, v in enumerate(voices):
             for n in v:
                 if not isinstance(n, Note):

@@ -156,6 +156,8 @@ def assign_voices(tracks: list[RawTrack]) -> Voicing:
         return Voicing(voices, messages)
 
     quantized = [t for t in quantized if t[1]]
+    if not quantized:
+        return Voicing(((), (), (), ()), messages)
     if len(quantized) > 4:
         ranked = sorted(quantized, key=lambda t: -len(t[1]))
         kept, left = ranked[:4], ranked[4:]
