@@ -31,7 +31,9 @@ def scores(draw, whole_bars: bool = False, velocity: bool = True):
     if whole_bars:
         bar = time_signature.steps_per_bar
         length = max(bar, -(-length // bar) * bar)
-    fermatas = draw(st.frozensets(st.integers(0, max(0, length - 1)), max_size=4)) if length else frozenset()
+    fermatas = frozenset()
+    if length:
+        fermatas = draw(st.frozensets(st.integers(0, length - 1), max_size=4))
     return Score(
         voices=four,
         tempo=draw(st.integers(3000, 24000)) / 100,
