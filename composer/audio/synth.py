@@ -95,6 +95,10 @@ class Synthesizer:
     def noteoff(self, voice: int, pitch: int) -> None:
         self._synth.noteoff(VOICE_CHANNELS[voice], pitch)
 
+    def active_voices(self) -> int:
+        """How many FluidSynth voices are sounding (a note may use several)."""
+        return self._synth.get_active_voice_count()
+
     def all_notes_off(self) -> None:
         for channel in VOICE_CHANNELS:
             self._synth.all_notes_off(channel)

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QToolBar,
+)
 
 from composer.audio.render import render_to_wav
 from composer.gui.playback_mixer import MixerPanel
@@ -125,7 +132,11 @@ def install_playback(
     for action in (controller.play_action, controller.stop_action, controller.loop_action):
         window.addAction(action)
     window.transport_bar = TransportToolBar(controller, window)
-    window.addToolBar(window.transport_bar)
+    notes_bar = window.findChild(QToolBar, "notesToolBar")
+    if notes_bar is not None:
+        window.insertToolBar(notes_bar, window.transport_bar)
+    else:
+        window.addToolBar(window.transport_bar)
     window.mixer_panel = MixerPanel(controller, window)
     window.add_panel(window.mixer_panel)
 

@@ -1,0 +1,210 @@
+"""Playback in the main window: real keys and clicks, the real player on the null sink."""
+
+from __future__ import annotations
+
+import wave
+
+import pytest
+from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+
+from composer.audio.soundfonts import default_soundfont
+from composer.gui.main_window import MainWindow
+from composer.gui.playback import install_playback
+from composer.gui.transport import FOLLOW_KEY, MIXER_KEY, SOUNDFONT_KEY
+from composer.music.score import Score
+
+from .conftest import chord_score
+
+MISSING = ["composer-no-such-fluidsynth"]
+
+
+def wait(ms: int) -> None:
+    """Let Qt run for `ms`: timers fire, the playhead moves."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def make_window(tmp_path, name: str, **options) -> MainWindow:
+    settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
+    for key, value in options.pop("settings", {}).items():
+        settings.setValue(key, value)
+    window = MainWindow(settings=settings)
+    install_playback(window, **options)
+    window.resize(1100, 700)
+    return window
+
+
+@pytest.fixture(scope="module")
+def window(qapp, pulse, tmp_path_factory):
+    window = make_window(tmp_path_factory.mktemp("playback"), "app")
+    window.show()
+    wait(50)  # the engine opens just after the window appears
+    assert window.playback.player is not None, window.playback.problem
+    assert window.playback.player.wait_until_running()
+    yield window
+    window.document.reset(Score())  # nothing to save: close without asking
+    window.close()
+    window.deleteLater()
+    wait(10)
+
+
+@pytest.fixture
+def playback(window):
+    controller = window.playback
+    controller.stop()
+    window.document.reset(chord_score(chords=8, tempo=120.0))  # 4 s, 8 steps a second
+    window.roll.setFocus()
+    yield controller
+    controller.stop()
+
+
+def press(window, key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    QTest.keyClick(window.roll.viewport(), key, modifiers)
+
+
+def test_space_plays_from_the_playhead_pauses_and_stop_returns(window, playback):
+    document = window.document
+    document.set_playhead(4)
+    positions = []
+    playback.positionChanged.connect(positions.append)
+    press(window, Qt.Key.Key_Space)
+    assert playback.playing
+    assert playback.play_action.text() == "&Pause"
+    wait(700)
+    assert 6 <= document.playhead <= 11
+    fractional = [p for p in positions if p >= 0]
+    assert len(fractional) > 20 and any(p != int(p) for p in fractional)  # it glides
+    assert window.roll._shown_playhead() == pytest.approx(fractional[-1])
+    press(window, Qt.Key.Key_Space)
+    assert not playback.playing
+    paused_at = document.playhead
+    assert paused_at >= 6
+    wait(200)
+    assert document.playhead == paused_at
+    press(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert document.playhead == 4
+
+
+def test_playback_reaches_the_end_and_returns_to_where_it_started(window, playback):
+    window.document.reset(chord_score(chords=2, tempo=120.0))  # 1 s
+    playback.play()
+    wait(1400)
+    assert not playback.playing
+    assert window.document.playhead == 0
+
+
+def test_a_loop_range_keeps_playing_round(window, playback):
+    window.document.set_loop_range((8, 16))
+    assert playback.loop_action.isChecked()
+    window.document.set_playhead(8)
+    playback.play()
+    wait(1600)  # the range lasts 1 s
+    assert playback.playing
+    assert 8 <= playback.position_step() < 16
+    window.document.set_loop_range(None)
+
+
+def test_a_tempo_edit_while_playing_goes_on_at_the_new_tempo(window, playback):
+    playback.play()
+    wait(300)
+    score = window.document.score
+    window.document.apply("Change tempo", score.with_meta(tempo=60.0))
+    assert playback.playing
+    assert playback.player.plan.seconds_per_step == pytest.approx(0.25)
+    before = playback.position_step()
+    wait(500)
+    assert playback.position_step() - before == pytest.approx(2.0, abs=0.7)
+
+
+def test_clicking_a_key_of_the_keyboard_sounds_it(window, playback):
+    player = playback.player
+    wait(700)  # earlier notes die away
+    keyboard = window.roll.keyboard
+    QTest.mouseClick(keyboard, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(10, keyboard.height() // 2))
+    wait(30)
+    assert player.synth.active_voices() > 0
+
+
+def test_the_mixer_panel_mutes_solos_and_changes_instruments(window, playback):
+    panel = window.mixer_panel
+    panel.mute_buttons[1].click()
+    assert playback.mixer.voices[1].muted
+    assert playback.player.synth.mixer.channel_volume(1) == 0
+    panel.solo_buttons[0].click()
+    assert [playback.mixer.audible(v) for v in range(4)] == [True, False, False, False]
+    combo = panel.program_combos[3]
+    combo.setCurrentIndex(52)
+    combo.activated.emit(52)
+    assert playback.mixer.voices[3].program == 52
+    assert "Choir" in window.settings.value(MIXER_KEY) or '"program": 52' in window.settings.value(
+        MIXER_KEY)
+    panel.mute_buttons[1].click()
+    panel.solo_buttons[0].click()
+    combo.setCurrentIndex(19)
+    combo.activated.emit(19)
+
+
+def test_follow_can_be_turned_off_and_is_remembered(window, playback):
+    playback.follow_action.setChecked(False)
+    assert window.roll._follow_playback is False
+    assert window.settings.value(FOLLOW_KEY) in (False, "false")
+    playback.follow_action.setChecked(True)
+    assert window.roll._follow_playback is True
+
+
+def test_export_wav_renders_in_the_background(window, playback, qtbot, tmp_path):
+    path = tmp_path / "chorale.wav"
+    assert window.wav_exporter.action in window.menus["file"].actions()
+    with qtbot.waitSignal(window.wav_exporter.exported, timeout=20000):
+        window.wav_exporter.export(path)
+    with wave.open(str(path)) as wav:
+        assert wav.getnframes() == 5 * 44100  # 4 s of chords and 1 s of tail
+
+
+def test_without_libfluidsynth_the_app_edits_but_play_explains_the_install(qtbot, tmp_path):
+    window = make_window(tmp_path, "nolib", library_names=MISSING)
+    qtbot.addWidget(window)
+    window.show()
+    controller = window.playback
+    assert not controller.play_action.isEnabled()
+    assert "sudo apt install libfluidsynth3" in controller.play_action.toolTip()
+    assert not window.wav_exporter.action.isEnabled()
+    assert window.export_midi_action.isEnabled()
+    panel = window.mixer_panel
+    assert not panel.problem_label.isHidden()
+    assert "libfluidsynth" in panel.problem_label.text()
+    press(window, Qt.Key.Key_Space)
+    assert not controller.playing and controller.player is None
+    window.document.apply("Add notes", chord_score(chords=1))
+    assert window.document.score.note_count() == 4
+    window.document.undo_stack.undo()  # back to unmodified: closing asks nothing
+
+
+def test_without_an_audio_device_play_says_so_and_export_still_works(qtbot, tmp_path):
+    window = make_window(tmp_path, "nodevice", drivers=["composer-no-such-driver"])
+    qtbot.addWidget(window)
+    controller = window.playback
+    assert controller.start_engine() is None
+    assert "No audio output could be opened" in controller.problem
+    assert not controller.play_action.isEnabled()
+    assert controller.play_action.toolTip() == controller.problem
+    assert window.wav_exporter.action.isEnabled()
+
+
+def test_a_bad_soundfont_in_settings_falls_back_and_says_why(qtbot, tmp_path, pulse):
+    bad = tmp_path / "gone.sf2"
+    window = make_window(tmp_path, "badsf", settings={SOUNDFONT_KEY: str(bad)})
+    qtbot.addWidget(window)
+    controller = window.playback
+    player = controller.start_engine()
+    assert player is not None and player.synth.soundfont == default_soundfont()
+    panel = window.mixer_panel
+    assert not panel.warning_label.isHidden()
+    assert "gone.sf2 does not exist" in panel.warning_label.text()
+    assert controller.play_action.isEnabled()
+    controller.set_soundfont(None)
+    assert panel.warning_label.isHidden()
+    controller.close()
