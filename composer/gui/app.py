@@ -28,8 +28,10 @@ def run_app(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "composer"])
     configure_application(app)
     from composer.gui.main_window import MainWindow
+    from composer.gui.playback import install_playback
 
     window = MainWindow()
+    install_playback(window)
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:
