@@ -49,25 +49,18 @@ class Recording:
         chosen = self.samples[(self.times >= start) & (self.times < end)]
         return float(np.sqrt(np.mean(chosen**2))) if len(chosen) else 0.0
 
-    def sounding(self, threshold: float = 0.01, window: float = 0.01) -> np.ndarray:
-        """Monotonic times of the windows louder than `threshold` (RMS)."""
-        size = max(1, round(window * self.rate))
-        count = len(self.samples) // size
-        if count == 0:
-            return np.zeros(0)
-        blocks = self.samples[: count * size].reshape(count, size)
-        loud = np.sqrt(np.mean(blocks**2, axis=1)) > threshold
-        return self.times[: count * size : size][loud]
-
     def onsets(self, threshold: float = 0.01, gap: float = 0.05) -> list[float]:
-        """Times where sound starts after at least `gap` seconds of quiet."""
-        starts: list[float] = []
-        previous = None
-        for t in self.sounding(threshold):
-            if previous is None or t - previous > gap:
-                starts.append(float(t))
-            previous = t
-        return starts
+        """Times of the first sample louder than `threshold` after `gap` seconds of quiet."""
+        loud = self.times[np.abs(self.samples) > threshold]
+        if not len(loud):
+            return []
+        starts = np.r_[True, np.diff(loud) > gap]
+        return [float(t) for t in loud[starts]]
+
+    def last_sound(self, threshold: float = 0.01) -> float | None:
+        """Time of the last sample louder than `threshold`."""
+        loud = self.times[np.abs(self.samples) > threshold]
+        return float(loud[-1]) if len(loud) else None
 
 
 class MonitorRecorder:

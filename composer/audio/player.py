@@ -90,8 +90,9 @@ class RealtimePlayer:
         self._event = self._lib.new_fluid_event()
         self._lib.fluid_event_set_source(self._event, -1)
         self._lib.fluid_event_set_dest(self._event, self._dest)
-        # Heard = rendered minus what waits in the driver's buffer: about one period.
-        self.latency = period_size / self.synth.sample_rate
+        # Heard = rendered minus what waits on the way out: the period being handed over and
+        # the driver's buffer (PERIODS periods all told; measured in bench_audio.py).
+        self.latency = period_size * PERIODS / self.synth.sample_rate
         self._plan: PlaybackPlan | None = None
         self._origin = 0  # sequencer tick (ms) at which the plan's time 0 is rendered
 

@@ -59,6 +59,12 @@ def _timeline(score: Score, mixer: Mixer, sample_rate: int) -> list[tuple[int, i
     return timeline
 
 
+def default_threads() -> int:
+    """Two synthesizers where there are cores to spare; on two cores or fewer the second
+    one only competes with the GUI and the sound server (see bench_audio.py)."""
+    return 2 if (os.cpu_count() or 1) > 2 else 1
+
+
 def _render_voices(
     score: Score,
     mixer: Mixer,
@@ -114,7 +120,7 @@ def render(
     mixer = mixer or Mixer()
     frames = render_frames(score, sample_rate, tail)
     heard = [v for v in range(4) if mixer.audible(v) and score.voices[v]] or [0]
-    threads = max(1, min(threads or min(2, os.cpu_count() or 1), len(heard)))
+    threads = max(1, min(threads or default_threads(), len(heard)))
     groups = [frozenset(heard[i::threads]) for i in range(threads)]
     buffers = [np.zeros((frames, 2), dtype=np.float32) for _ in groups]
     done = [0]

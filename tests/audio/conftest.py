@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import ctypes
-import sys
-
-import PySide6
 import pytest
 
 from composer.audio.monitor import pulse_problem
 from composer.music.score import Note, Score
-
-if sys.version_info < (3, 12) and PySide6.__version_info__[:2] == (6, 12):
-    # PySide6 6.12 on Python 3.11 drops a reference to None (and to True/False) on calls of
-    # C++ methods returning void or bool (painter.drawLine, widget.update, ...), so a playing
-    # window, repainting 60 times a second, frees None within seconds and aborts the
-    # interpreter. Python 3.12 made these immortal, and PySide6 6.11.3 has no such bug;
-    # until the project pins one of those, the playback tests keep them alive as 3.12 does.
-    for immortal in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(immortal)).value += 1 << 40
 
 
 def chord_score(chords: int = 4, tempo: float = 120.0, voices: tuple[int, ...] = (0, 1, 2, 3),

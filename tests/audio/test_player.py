@@ -48,8 +48,7 @@ def test_a_chorale_sounds_from_play_for_its_length(player, recorder):
     onsets = recording.onsets()
     assert onsets, "nothing was heard"
     assert started <= onsets[0] < started + 0.15
-    sounding = recording.sounding()
-    heard = sounding[-1] - onsets[0]
+    heard = recording.last_sound() - onsets[0]
     assert 1.9 < heard < 2.0 + 1.0  # the notes, then the organ's release and the reverb
     assert finished - started == pytest.approx(2.0, abs=0.1)
     assert recording.rms(started + 3.2, started + 3.5) < QUIET
@@ -63,7 +62,7 @@ def test_stop_silences_the_sound_when_told(player, recorder):
     recording = recorder.stop()
     assert recording.rms(started + 0.1, started + 0.7) > 0.01
     assert recording.rms(stopped + 0.8, stopped + 1.4) < QUIET
-    assert recording.sounding()[-1] < stopped + 0.8
+    assert recording.last_sound() < stopped + 0.8
 
 
 def test_a_muted_voice_is_silent_and_the_others_are_not(player, recorder):
@@ -89,4 +88,4 @@ def test_audition_sounds_one_short_note_at_once(player, recorder):
     recording = recorder.stop()
     onsets = recording.onsets()
     assert len(onsets) == 1 and asked <= onsets[0] < asked + 0.1
-    assert recording.sounding()[-1] < asked + 1.3
+    assert recording.last_sound() < asked + 1.3
