@@ -1,0 +1,170 @@
+"""`composer train`, `composer evaluate` and `composer generate`."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from composer.ml.errors import ModelError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train a chorale network (LSTM, GRU or reference)",
+                              description="Train on the Bach corpus (or the JSB set for "
+                              "benchmarks). Runs under torchrun for several processes.")
+    p.add_argument("--cell", choices=("lstm", "gru", "reference"), default="lstm")
+    p.add_argument("-o", "--out", help="checkpoint to write (default models/CELL.pt)")
+    p.add_argument("--data", choices=("corpus", "jsb"), default="corpus",
+                   help="corpus: music21's Bach chorales; jsb: the JSB 16th set (benchmarks)")
+    p.add_argument("--jsb-path", help="Jsb16thSeparated.json (default ../shared/data/jsb16th)")
+    p.add_argument("--limit", type=int, help="use only the first N chorales of each split")
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--embed", type=int, default=64)
+    p.add_argument("--dropout", type=float, default=0.2)
+    p.add_argument("--window", type=int, default=64, help="window length in steps")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--windows-per-epoch", type=int,
+                   help="default: as many as cover the training split once")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--max-minutes", type=float, help="wall-clock budget; stops and keeps the best")
+    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
+    p.add_argument("--optimizer", choices=("adamw", "nadam"), default="adamw")
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--warmup", type=int, default=100, help="warm-up steps")
+    p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip")
+    p.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0, help="data loader worker processes")
+    p.add_argument("--threads", type=int, help="torch CPU threads per process")
+    p.add_argument("--no-transpose", action="store_true", help="train on the original keys only")
+    p.add_argument("--resume", help="continue from a .resume.pt file written by a run")
+    p.set_defaults(handler=run_train)
+
+    e = subparsers.add_parser("evaluate", help="test NLL and accuracy of a checkpoint",
+                              description="Per-token and per-note test metrics beside the "
+                              "'repeat the previous step' baseline and the reference network.")
+    e.add_argument("checkpoint", nargs="+", help="checkpoint file(s), or lstm / gru")
+    e.add_argument("--data", choices=("corpus", "jsb"), default="corpus")
+    e.add_argument("--jsb-path", help="Jsb16thSeparated.json (default ../shared/data/jsb16th)")
+    e.add_argument("--split", choices=("train", "valid", "test"), default="test")
+    e.add_argument("--reference", help="reference checkpoint to compare (default "
+                   "models/reference.pt for the corpus)")
+    e.add_argument("--limit", type=int, help="only the first N chorales")
+    e.add_argument("--json", help="also write the table as JSON here")
+    e.set_defaults(handler=run_evaluate)
+
+    g = subparsers.add_parser("generate", help="continue or harmonize a chorale",
+                              description="Seed from a corpus chorale or a file, sample a "
+                              "continuation (or new lower voices) and write MIDI / MusicXML.")
+    src = g.add_mutually_exclusive_group(required=True)
+    src.add_argument("--from-corpus", metavar="ID", help="chorale id or BWV number, e.g. bwv269")
+    src.add_argument("--from-file", metavar="PATH", help="MIDI or MusicXML seed")
+    g.add_argument("--seed-bars", type=int, default=4, help="bars of the seed to keep")
+    g.add_argument("--bars", type=int, default=8, help="bars to add")
+    g.add_argument("--harmonize", action="store_true",
+                   help="keep the seed's soprano and write new alto, tenor and bass for it "
+                   "instead of continuing")
+    g.add_argument("--model", default="lstm", help="lstm, gru or a checkpoint path")
+    g.add_argument("--temperature", type=float, default=1.0)
+    g.add_argument("--top-p", type=float, default=1.0)
+    g.add_argument("--candidates", type=int, default=1,
+                   help="sample N at once and keep the most likely")
+    g.add_argument("--seed", type=int, help="random seed, for the same result again")
+    g.add_argument("--phrase-bars", type=int,
+                   help="a fermata every N bars in the new music (default: the seed's phrase "
+                   "length, none if it has no fermatas)")
+    g.add_argument("-o", "--output", required=True, help="file ending in .mid or .musicxml")
+    g.set_defaults(handler=run_generate)
+
+
+def _fail(exc: Exception) -> int:
+    print(f"composer: {exc}", file=sys.stderr)
+    return 2
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from composer.ml.model import ModelConfig
+    from composer.ml.train import TrainConfig, train
+
+    try:
+        model = ModelConfig(cell=args.cell, hidden=args.hidden, layers=args.layers,
+                            embed=args.embed, dropout=args.dropout)
+        cfg = TrainConfig(
+            out=args.out or f"models/{args.cell}.pt", dataset=args.data, jsb_path=args.jsb_path,
+            limit=args.limit, model=model, window_steps=args.window, batch_size=args.batch_size,
+            windows_per_epoch=args.windows_per_epoch, epochs=args.epochs,
+            max_minutes=args.max_minutes, max_steps=args.max_steps, optimizer=args.optimizer,
+            lr=args.lr, weight_decay=args.weight_decay, warmup_steps=args.warmup, clip=args.clip,
+            patience=args.patience, seed=args.seed, workers=args.workers, threads=args.threads,
+            transpose=not args.no_transpose, resume=args.resume,
+            command="composer " + shlex.join(sys.argv[1:]),
+        )
+        bar = _ProgressBar()
+        train(cfg, progress=bar, log=bar.log)
+        bar.close()
+    except ModelError as exc:
+        return _fail(exc)
+    return 0
+
+
+class _ProgressBar:
+    """tqdm bar with the running loss, one line per epoch in between."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, p) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=1000, unit="‰", file=sys.stderr, mininterval=1.0,
+                            bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}")
+        self.bar.n = int(p.fraction * 1000)
+        self.bar.set_postfix_str(f"epoch {p.epoch + 1} step {p.step} loss {p.loss:.4f}",
+                                 refresh=False)
+        self.bar.update(0)
+
+    def log(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stdout)
+        else:
+            print(message, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from composer.ml.checkpoint import MODELS_DIR
+    from composer.ml.evaluate import comparison_table, format_table
+
+    try:
+        reference = args.reference
+        if reference is None and args.data == "corpus" and (MODELS_DIR / "reference.pt").exists():
+            reference = str(MODELS_DIR / "reference.pt")
+        rows = comparison_table(args.checkpoint, args.data, args.split, reference,
+                                jsb_path=args.jsb_path, limit=args.limit)
+    except ModelError as exc:
+        return _fail(exc)
+    print(format_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from composer.ml.generate import generate_file
+
+    try:
+        report = generate_file(args)
+    except (ModelError, ValueError, OSError) as exc:
+        return _fail(exc)
+    print(report)
+    return 0

@@ -1,0 +1,11 @@
+"""Errors of the ML layer, each message naming the problem and the fix."""
+
+from __future__ import annotations
+
+
+class ModelError(ValueError):
+    """A checkpoint, model option or training input that cannot be used."""
+
+
+class Cancelled(Exception):
+    """Raised inside long work (training, generation) when its cancel callback says stop."""

@@ -1,0 +1,108 @@
+"""What `composer generate` does, apart from argument parsing: find the seed, pick the
+model, place phrase fermatas, sample, and write the file. The GUI uses the Sampler the
+same way."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from composer.ml.checkpoint import load_checkpoint, resolve
+from composer.ml.errors import ModelError
+from composer.ml.sampling import Generation, Sampler, SamplingOptions
+from composer.music.score import Score
+
+
+@lru_cache(maxsize=4)
+def _sampler(path: str, mtime: float) -> Sampler:
+    return Sampler(load_checkpoint(path).model)
+
+
+def load_sampler(name_or_path: str | Path) -> Sampler:
+    """A sampler for 'lstm', 'gru' or a checkpoint file; kept while the file is unchanged."""
+    path = resolve(name_or_path)
+    if not path.exists():
+        raise ModelError(f"no model {name_or_path!r}: use lstm, gru or the path of a checkpoint "
+                         "written by `composer train`")
+    return _sampler(str(path.resolve()), path.stat().st_mtime)
+
+
+def seed_from_corpus(chorale_id: str, bars: int | None) -> Score:
+    from composer.music.corpus import load_corpus
+
+    try:
+        entry = load_corpus().get(chorale_id)
+    except KeyError as exc:
+        raise ModelError(str(exc.args[0])) from None
+    return first_bars(entry.score, bars)
+
+
+def first_bars(score: Score, bars: int | None) -> Score:
+    if bars is None or bars <= 0:
+        return score
+    return score.slice(0, min(score.length, bars * score.steps_per_bar))
+
+
+def phrase_fermatas(score: Score, start: int, end: int, phrase_bars: int | None = None
+                    ) -> frozenset[int]:
+    """Fermatas for new music in start..end: every `phrase_bars` bars after the seed's last
+    fermata; by default at the seed's own median phrase length, none if it has no fermatas."""
+    marks = sorted(f for f in score.fermatas if f < start)
+    if phrase_bars is None:
+        if len(marks) < 2:
+            return frozenset()
+        gap = statistics.median(b - a for a, b in zip(marks, marks[1:]))
+        bar = score.steps_per_bar
+        period = max(bar, round(gap / bar) * bar)
+    elif phrase_bars <= 0:
+        return frozenset()
+    else:
+        period = phrase_bars * score.steps_per_bar
+    last = marks[-1] if marks else start - 1
+    return frozenset(range(last + period, end, period)) - frozenset(range(0, start))
+
+
+def generate_file(args: argparse.Namespace) -> str:
+    from composer.music.files import read_score, write_score
+
+    notes = []
+    if args.from_corpus:
+        seed = seed_from_corpus(args.from_corpus, args.seed_bars)
+        source = args.from_corpus
+    else:
+        imported = read_score(args.from_file)
+        notes = imported.messages
+        seed = first_bars(imported.score, args.seed_bars)
+        source = args.from_file
+    if seed.note_count() == 0:
+        raise ModelError(f"the seed from {source} has no notes: pick a chorale or a file "
+                         "with music in it")
+    sampler = load_sampler(args.model)
+    options = SamplingOptions(temperature=args.temperature, top_p=args.top_p,
+                              candidates=args.candidates, seed=args.seed)
+    t0 = time.perf_counter()
+    if args.harmonize:
+        result = sampler.generate(seed, 0, seed.length, voices=(1, 2, 3), options=options)
+        what = f"new alto, tenor and bass for {seed.bars} bars"
+    else:
+        start, end = seed.length, seed.length + args.bars * seed.steps_per_bar
+        extended = seed.with_meta(
+            length=end,
+            fermatas=seed.fermatas | phrase_fermatas(seed, start, end, args.phrase_bars))
+        result = sampler.generate(extended, start, end, options=options)
+        what = f"{args.bars} bars after {seed.bars} bars of seed"
+    elapsed = time.perf_counter() - t0
+    write_score(args.output, result.score)
+    lines = [*notes, f"wrote {args.output}: {what} from {source} with {args.model} "
+             f"in {elapsed * 1000:.0f} ms" + _ranking(result)]
+    return "\n".join(lines)
+
+
+def _ranking(result: Generation) -> str:
+    if len(result.scores) < 2:
+        return ""
+    return (f"; best of {len(result.scores)} candidates (log-likelihood "
+            f"{result.log_likelihoods[0]:.1f} nats, worst {result.log_likelihoods[-1]:.1f})")

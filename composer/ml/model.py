@@ -1,0 +1,149 @@
+"""The chorale networks: one recurrent class with the cell as a parameter, and the course
+notebook's conv + LSTM network kept as the reference to beat.
+
+Both read the flat S, A, T, B token sequence and predict each token from the ones before.
+Input i describes the token to predict: the token before it (BOS at the very start), what
+that voice was doing on the step before (silent, striking pitch p, holding pitch p), the
+voice and position in the bar of token i, and whether its step carries a fermata. So the
+network always knows whose note it is choosing, what that voice sounds, and where in the
+bar it falls; it need not dig the voice's own last note out of its memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+
+from composer.ml.errors import ModelError
+from composer.music.tokens import NOTE_OFFSET, VOCAB_SIZE
+
+BOS = VOCAB_SIZE  # input-only token that starts every sequence
+INPUT_VOCAB = VOCAB_SIZE + 1
+# what the voice to predict was doing on the step before (see data.voice_states)
+START, SILENT, HELD = 0, 1, NOTE_OFFSET + 128
+STATES = HELD + 128
+MAX_POSITIONS = 48  # 12/8 has 24 sixteenth steps a bar; positions beyond are clipped
+CELLS = ("lstm", "gru", "reference")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    cell: str = "lstm"
+    hidden: int = 256
+    layers: int = 2
+    embed: int = 64
+    dropout: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ModelError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
+        if self.hidden < 1 or self.layers < 1 or self.embed < 1:
+            raise ModelError("hidden, layers and embed must be positive")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ModelError(f"dropout {self.dropout} is outside [0, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ModelError(f"model config has unknown fields {sorted(unknown)}")
+        return cls(**data)
+
+
+class ChoraleRNN(nn.Module):
+    """Summed token, voice, position and fermata embeddings -> stacked LSTM/GRU -> logits."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        if config.cell not in ("lstm", "gru"):
+            raise ModelError(f"ChoraleRNN takes cell 'lstm' or 'gru', not {config.cell!r}")
+        self.config = config
+        self.token_embed = nn.Embedding(INPUT_VOCAB, config.embed)
+        self.state_embed = nn.Embedding(STATES, config.embed)
+        self.voice_embed = nn.Embedding(4, config.embed)
+        self.position_embed = nn.Embedding(MAX_POSITIONS, config.embed)
+        self.fermata_embed = nn.Embedding(2, config.embed)
+        rnn = nn.LSTM if config.cell == "lstm" else nn.GRU
+        self.rnn = rnn(
+            config.embed,
+            config.hidden,
+            num_layers=config.layers,
+            batch_first=True,
+            dropout=config.dropout if config.layers > 1 else 0.0,
+        )
+        self.drop = nn.Dropout(config.dropout)
+        self.out = nn.Linear(config.hidden, VOCAB_SIZE)
+        if config.cell == "lstm":  # forget gates start open, so memory flows from step one
+            H = config.hidden
+            with torch.no_grad():
+                for k in range(config.layers):
+                    getattr(self.rnn, f"bias_ih_l{k}")[H:2 * H].fill_(1.0)
+                    getattr(self.rnn, f"bias_hh_l{k}")[H:2 * H].fill_(0.0)
+
+    def embed(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return (
+            self.token_embed(batch["tokens"])
+            + self.state_embed(batch["states"])
+            + self.voice_embed(batch["voices"])
+            + self.position_embed(batch["positions"].clamp(max=MAX_POSITIONS - 1))
+            + self.fermata_embed(batch["fermatas"])
+        )
+
+    def forward(self, batch: dict[str, torch.Tensor], state=None):
+        """batch: the int64 (batch, time) inputs of data.sequence_inputs. Returns logits
+        (batch, time, VOCAB_SIZE) and the recurrent state after the last input."""
+        x = self.drop(self.embed(batch))
+        y, state = self.rnn(x, state)
+        return self.out(self.drop(y)), state
+
+
+class CausalConv(nn.Module):
+    def __init__(self, channels_in: int, channels_out: int, dilation: int) -> None:
+        super().__init__()
+        self.pad = dilation
+        self.conv = nn.Conv1d(channels_in, channels_out, kernel_size=2, dilation=dilation)
+        self.norm = nn.BatchNorm1d(channels_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, channels, time)
+        x = nn.functional.pad(x, (self.pad, 0))
+        return self.norm(torch.relu(self.conv(x)))
+
+
+class ReferenceNet(nn.Module):
+    """The course notebook's network: Embedding(5) -> four causal dilated Conv1D with
+    BatchNorm (32, 48, 64, 96 filters; dilation 1, 2, 4, 8) -> LSTM(256) -> Dense.
+    It reads the token alone, as the notebook does, and has no carried state across
+    calls (the conv window is re-read), so it is sampled by re-feeding."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.token_embed = nn.Embedding(INPUT_VOCAB, 5)
+        widths = (5, 32, 48, 64, 96)
+        self.convs = nn.Sequential(
+            *(CausalConv(widths[i], widths[i + 1], 2**i) for i in range(4))
+        )
+        self.rnn = nn.LSTM(96, 256, batch_first=True)
+        self.out = nn.Linear(256, VOCAB_SIZE)
+
+    def forward(self, batch: dict[str, torch.Tensor], state=None):
+        x = self.token_embed(batch["tokens"]).transpose(1, 2)
+        x = self.convs(x).transpose(1, 2)
+        y, state = self.rnn(x)
+        return self.out(y), state
+
+
+def build_model(config: ModelConfig) -> nn.Module:
+    if config.cell == "reference":
+        return ReferenceNet(config)
+    return ChoraleRNN(config)
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,242 @@
+"""Sampling chorales from a trained network.
+
+The seed is read once by the network's own forward; then the numpy stepper carries the
+recurrent state one token at a time. A region is sampled as a batch of candidates in one
+pass. Forced tokens (locked voices, kept notes) are fed instead of sampled, so one network
+continues, harmonizes a melody, or fills a gap. When fixed music follows the region,
+every candidate reads it on and the one under which it is most likely wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from composer.ml.blas import single_thread
+from composer.ml.data import sequence_inputs, voice_states
+from composer.ml.errors import Cancelled, ModelError
+from composer.ml.model import BOS, HELD, SILENT, START, ChoraleRNN
+from composer.ml.stepper import Stepper
+from composer.music.score import VOICE_RANGES, Note, NoteRef, Score
+from composer.music.tokens import (
+    HOLD,
+    NOTE_OFFSET,
+    REST,
+    VOCAB_SIZE,
+    encode,
+    grid_to_voices,
+    pitch_grid,
+)
+
+ProgressFn = Callable[[int, int], None]  # (steps done, steps in all)
+CancelFn = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    temperature: float = 1.0
+    top_p: float = 1.0
+    candidates: int = 1
+    seed: int | None = None
+    ranges: tuple[tuple[int, int], ...] = VOICE_RANGES  # pitches each voice may be given
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0:
+            raise ModelError(f"temperature must be above 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ModelError(f"top-p must be in (0, 1], got {self.top_p}")
+        if self.candidates < 1:
+            raise ModelError(f"candidates must be at least 1, got {self.candidates}")
+        if len(self.ranges) != 4 or any(not 0 <= lo <= hi <= 127 for lo, hi in self.ranges):
+            raise ModelError("ranges: four (low, high) MIDI pitch pairs, low <= high")
+
+
+@dataclass
+class Generation:
+    """Candidates best first. `log_likelihoods` ranks them: of the fixed music after the
+    region when there is some, else of the region itself (both in nats)."""
+
+    scores: list[Score]
+    log_likelihoods: list[float]
+    start: int
+    end: int
+    grids: list[np.ndarray] = field(repr=False, default_factory=list)
+
+    @property
+    def score(self) -> Score:
+        return self.scores[0]
+
+
+def _mask_table(ranges: Sequence[tuple[int, int]]) -> np.ndarray:
+    mask = np.full((4, VOCAB_SIZE), -np.inf, dtype=np.float32)
+    mask[:, REST] = 0.0
+    mask[:, HOLD] = 0.0
+    for v, (lo, hi) in enumerate(ranges):
+        mask[v, NOTE_OFFSET + lo: NOTE_OFFSET + hi + 1] = 0.0
+    return mask
+
+
+class Sampler:
+    """Samples from one LSTM or GRU ChoraleRNN."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        if not isinstance(model, ChoraleRNN):
+            raise ModelError("sampling needs an LSTM or GRU chorale network; the reference "
+                             "network is a benchmark baseline only")
+        self.model = model.eval()
+        self.stepper = Stepper(model)
+
+    def _prefix_state(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
+                      batch: int):
+        if grid.shape[0] == 0:
+            return self.stepper.zero_state(batch)
+        inputs = sequence_inputs(grid, fermata, steps_per_bar)
+        with torch.no_grad():
+            _, state = self.model({k: torch.from_numpy(v)[None] for k, v in inputs.items()})
+        return self.stepper.state_from_torch(state, batch)
+
+    def sample_grid(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
+                    start: int, end: int, free: np.ndarray,
+                    options: SamplingOptions = SamplingOptions(),
+                    progress: ProgressFn | None = None, cancel: CancelFn | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sample the `free` cells of grid[start:end]; every other cell is forced. Steps
+        after `end` are read, not sampled, to rank the candidates.
+
+        grid (steps, 4) tokens, free (steps, 4) bool. Returns tokens (B, steps, 4) and the
+        ranking log-likelihoods (B,)."""
+        grid = np.asarray(grid, dtype=np.int64)
+        steps = grid.shape[0]
+        if not 0 <= start <= end <= steps:
+            raise ModelError(f"region {start}-{end} lies outside the score's {steps} steps")
+        B = options.candidates
+        stepper = self.stepper
+        out = np.repeat(grid[None], B, axis=0)
+        mask = _mask_table(options.ranges)
+        inv_t = 1.0 / options.temperature
+        top_p = options.top_p
+        rng = np.random.default_rng(options.seed)
+        uniforms = rng.random(((end - start) * 4, B))
+        # what each voice is doing (data.voice_states); HOLD cannot follow silence
+        vstate = np.full((B, 4), START, dtype=np.int64)
+        if start > 0:
+            vstate[:] = voice_states(grid[:start])[-1]
+        prev = np.full(B, BOS if start == 0 else grid[start - 1, 3], dtype=np.int64)
+        region_ll = np.zeros(B)
+        after_ll = np.zeros(B)
+        rank_region = B > 1 and end == steps
+        last = steps if end < steps and B > 1 else end
+        rows = np.arange(B)
+        total = last - start
+        with single_thread():
+            state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B)
+            for step in range(start, last):
+                if cancel is not None and cancel():
+                    raise Cancelled("generation cancelled")
+                pos = step % steps_per_bar
+                ferm = int(fermata[step])
+                in_region = step < end
+                for v in range(4):
+                    sampled = in_region and free[step, v]
+                    logits = stepper.step(state, prev, vstate[:, v], v, pos, ferm,
+                                          logits=sampled or not in_region)
+                    if sampled:
+                        if rank_region:
+                            top = logits.max(1, keepdims=True)
+                            lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
+                        logits += mask[v]
+                        hold_ok = vstate[:, v] > SILENT
+                        if not hold_ok.all():
+                            logits[~hold_ok, HOLD] = -np.inf
+                        if inv_t != 1.0:
+                            logits *= inv_t
+                        e = np.exp(logits - logits.max(1, keepdims=True))
+                        u = uniforms[(step - start) * 4 + v]
+                        if top_p < 1.0:
+                            order = np.argsort(-e, axis=1)
+                            e = np.take_along_axis(e, order, 1)
+                            cs = np.cumsum(e, 1)
+                            e[(cs - e) > top_p * cs[:, -1:]] = 0.0
+                            cs = np.cumsum(e, 1)
+                            idx = (cs < u[:, None] * cs[:, -1:]).sum(1)
+                            tok = order[rows, np.minimum(idx, VOCAB_SIZE - 1)]
+                        else:
+                            cs = np.cumsum(e, 1)
+                            tok = np.minimum((cs < u[:, None] * cs[:, -1:]).sum(1),
+                                             VOCAB_SIZE - 1)
+                        if rank_region:  # masking only lowered the tokens not chosen
+                            region_ll += logits[rows, tok] / inv_t - lse
+                        out[:, step, v] = tok
+                    else:
+                        tok = out[:, step, v]
+                        if not in_region:
+                            top = logits.max(1, keepdims=True)
+                            lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
+                            after_ll += logits[rows, tok] - lse
+                    vstate[:, v] = next_state(vstate[:, v], tok)
+                    prev = tok
+                if progress is not None:
+                    progress(step - start + 1, total)
+        ranking = after_ll if last > end else region_ll
+        return out, ranking
+
+    def generate(self, score: Score, start: int, end: int, voices: Iterable[int] = range(4),
+                 keep: Iterable[NoteRef] = (), options: SamplingOptions = SamplingOptions(),
+                 progress: ProgressFn | None = None, cancel: CancelFn | None = None
+                 ) -> Generation:
+        """New music for steps start..end of `score` (which grows to `end` if shorter) in
+        the given voices; the other voices and the `keep` notes stay as they are. Notes
+        crossing `end` in a regenerated voice are split there."""
+        voices = sorted(set(voices))
+        if any(v not in range(4) for v in voices):
+            raise ModelError(f"voices are 0-3 (S, A, T, B), got {voices}")
+        if start < 0 or end <= start:
+            raise ModelError(f"the region to generate is empty ({start}-{end})")
+        full = score.with_meta(length=max(score.length, end))
+        tokens = encode(full)
+        grid = tokens.grid.astype(np.int64)
+        free = np.zeros(grid.shape, dtype=bool)
+        free[start:end, voices] = True
+        for v, note in keep:
+            a, b = max(note.start, start), min(note.end, end)
+            if a < b:
+                free[a:b, v] = False
+        if end < grid.shape[0]:
+            pitches = pitch_grid(grid)[end]
+            for v in voices:
+                if grid[end, v] == HOLD and free[end - 1, v]:
+                    grid[end, v] = NOTE_OFFSET + pitches[v]
+        out, ranking = self.sample_grid(grid, tokens.fermata, tokens.time_signature.steps_per_bar,
+                                        start, end, free, options, progress, cancel)
+        order = np.argsort(-ranking, kind="stable")
+        scores = [_rebuild(full, out[i], voices, start) for i in order]
+        return Generation(scores, [float(ranking[i]) for i in order], start, end,
+                          [out[i] for i in order])
+
+    def continuation(self, score: Score, steps: int, **kwargs) -> Generation:
+        """`steps` new steps after the end of `score`."""
+        return self.generate(score, score.length, score.length + steps, **kwargs)
+
+
+def next_state(state: np.ndarray, tok: np.ndarray) -> np.ndarray:
+    """A voice's state (data.voice_states) after it is given `tok`."""
+    held = np.where(state >= HELD, state, np.where(state >= NOTE_OFFSET, state + 128, state))
+    return np.where(tok >= NOTE_OFFSET, tok, np.where(tok == REST, SILENT, held))
+
+
+def _rebuild(original: Score, grid: np.ndarray, voices: Sequence[int], start: int) -> Score:
+    """The original score with the sampled voices read back from the grid; notes outside
+    the region keep their velocities."""
+    decoded = grid_to_voices(grid)
+    new_voices = list(original.voices)
+    for v in voices:
+        velocity = {(n.start, n.pitch): n.velocity for n in original.voices[v]}
+        new_voices[v] = tuple(
+            Note(n.start, n.duration, n.pitch, velocity.get((n.start, n.pitch), n.velocity))
+            for n in decoded[v])
+    return Score(voices=tuple(new_voices), tempo=original.tempo,
+                 time_signature=original.time_signature, key=original.key,
+                 fermatas=original.fermatas, length=original.length)

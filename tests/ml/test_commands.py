@@ -1,0 +1,74 @@
+import pytest
+
+from composer.cli import main
+from composer.ml.checkpoint import save_checkpoint
+from composer.music.files import read_score, write_score
+
+from .conftest import tiny_model
+
+
+@pytest.fixture()
+def model_file(tmp_path):
+    model = tiny_model("lstm", hidden=16)
+    path = tmp_path / "tiny.pt"
+    save_checkpoint(path, model, model.config, {"command": "test"})
+    return path
+
+
+@pytest.fixture()
+def seed_file(tmp_path, small_corpus):
+    path = tmp_path / "seed.mid"
+    write_score(path, small_corpus.entries[1].score)
+    return path
+
+
+def test_generate_continues_a_seed_file_into_a_midi_file(tmp_path, model_file, seed_file,
+                                                         capsys):
+    out = tmp_path / "out.mid"
+    code = main(["generate", "--from-file", str(seed_file), "--seed-bars", "2", "--bars", "3",
+                 "--model", str(model_file), "--candidates", "2", "--seed", "1",
+                 "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    score = read_score(out).score
+    seed = read_score(seed_file).score
+    assert score.length == 5 * seed.steps_per_bar
+    assert score.slice(0, 2 * seed.steps_per_bar).voices == \
+        seed.slice(0, 2 * seed.steps_per_bar).voices
+    assert all(score.voices[v] for v in range(4))
+    assert "best of 2 candidates" in capsys.readouterr().out
+
+
+def test_generate_harmonize_keeps_the_melody(tmp_path, model_file, seed_file):
+    out = tmp_path / "harm.mid"
+    assert main(["generate", "--from-file", str(seed_file), "--seed-bars", "2", "--harmonize",
+                 "--model", str(model_file), "--seed", "3", "-o", str(out)]) == 0
+    seed = read_score(seed_file).score
+    bars = 2 * seed.steps_per_bar
+    assert read_score(out).score.voices[0] == seed.slice(0, bars).voices[0]
+
+
+def test_generate_with_a_broken_model_file_says_what_is_wrong(tmp_path, seed_file, capsys):
+    bad = tmp_path / "bad.pt"
+    bad.write_text("nope")
+    code = main(["generate", "--from-file", str(seed_file), "--model", str(bad),
+                 "-o", str(tmp_path / "x.mid")])
+    assert code == 2
+    assert "bad.pt" in capsys.readouterr().err
+
+
+def test_evaluate_prints_the_model_beside_the_baselines(tmp_path, model_file, chorales, capsys):
+    import json
+
+    from composer.music.tokens import pitch_grid
+
+    data = tmp_path / "tiny.json"
+    grids = [pitch_grid(c.grid).astype(int).tolist() for c in chorales]
+    data.write_text(json.dumps({"train": grids[:6], "valid": grids[6:], "test": grids[6:]}))
+    out = tmp_path / "table.json"
+    code = main(["evaluate", str(model_file), "--data", "jsb", "--jsb-path", str(data),
+                 "--reference", str(model_file), "--json", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "repeat previous step" in text and "NLL/note" in text
+    rows = json.loads(out.read_text())
+    assert len(rows) == 3 and rows[-1]["model"] == "repeat previous step"

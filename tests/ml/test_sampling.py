@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+
+from composer.ml.errors import Cancelled, ModelError
+from composer.ml.sampling import Sampler, SamplingOptions
+from composer.music.score import VOICE_RANGES
+from composer.music.tokens import HOLD, NOTE_OFFSET, REST, encode
+
+from .conftest import tiny_model
+
+
+@pytest.fixture(scope="module")
+def sampler():
+    return Sampler(tiny_model("lstm", 2, hidden=32, seed=3))
+
+
+@pytest.fixture(scope="module")
+def seed(small_corpus):
+    score = small_corpus.entries[1].score
+    return score.slice(0, 4 * score.steps_per_bar)
+
+
+def test_continuation_respects_voice_ranges_and_never_holds_silence(sampler, seed):
+    result = sampler.continuation(seed, 64, options=SamplingOptions(candidates=4, seed=1))
+    for grid in result.grids:
+        region = grid[seed.length:]
+        for v, (lo, hi) in enumerate(VOICE_RANGES):
+            notes = region[:, v][region[:, v] >= NOTE_OFFSET] - NOTE_OFFSET
+            assert ((notes >= lo) & (notes <= hi)).all()
+        after_rest = (grid[:-1] == REST) & (grid[1:] == HOLD)
+        assert not after_rest[seed.length - 1:].any()
+    assert result.score.length == seed.length + 64
+    assert result.score.slice(0, seed.length) == seed.slice(0, seed.length)
+
+
+def test_a_voice_with_nothing_before_it_cannot_start_with_hold(sampler, seed):
+    empty = seed.with_meta(length=0).slice(0, 0)
+    result = sampler.generate(empty, 0, 16, options=SamplingOptions(candidates=8, seed=2))
+    for grid in result.grids:
+        assert (grid[0] != HOLD).all()
+
+
+def test_same_seed_same_music_other_seed_other_music(sampler, seed):
+    a = sampler.continuation(seed, 32, options=SamplingOptions(seed=5)).score
+    b = sampler.continuation(seed, 32, options=SamplingOptions(seed=5)).score
+    c = sampler.continuation(seed, 32, options=SamplingOptions(seed=6)).score
+    assert a == b
+    assert a != c
+
+
+def test_harmonizing_keeps_the_locked_soprano(sampler, seed):
+    result = sampler.generate(seed, 0, seed.length, voices=(1, 2, 3),
+                              options=SamplingOptions(candidates=3, seed=4))
+    for score in result.scores:
+        assert score.voices[0] == seed.voices[0]
+    assert any(s.voices[1:] != seed.voices[1:] for s in result.scores)
+
+
+def test_kept_notes_survive_regeneration(sampler, seed):
+    keep = [(2, n) for n in seed.voices[2][:3]]
+    result = sampler.generate(seed, 0, seed.length, voices=(2,), keep=keep,
+                              options=SamplingOptions(seed=9))
+    for _, note in keep:
+        assert note in result.score.voices[2]
+
+
+def test_regenerating_the_middle_ranks_candidates_by_the_music_after_it(sampler, seed):
+    bar = seed.steps_per_bar
+    result = sampler.generate(seed, bar, 2 * bar, options=SamplingOptions(candidates=6, seed=1))
+    lls = result.log_likelihoods
+    assert lls == sorted(lls, reverse=True) and len(set(lls)) > 1
+    for score in result.scores:
+        assert score.slice(0, bar) == seed.slice(0, bar)
+        assert encode(score).grid[2 * bar:].tolist() != [] and score.length == seed.length
+        # the fixed music after the region sounds the same pitches as before
+        from composer.music.tokens import pitch_grid
+
+        assert (pitch_grid(encode(score).grid)[2 * bar:] ==
+                pitch_grid(encode(seed).grid)[2 * bar:]).all()
+
+
+def test_low_temperature_is_more_likely_than_high(sampler, seed):
+    def mean_ll(t):
+        r = sampler.continuation(seed, 32, options=SamplingOptions(temperature=t, candidates=8,
+                                                                   seed=0))
+        return np.mean(r.log_likelihoods)
+
+    assert mean_ll(0.3) > mean_ll(2.0)
+
+
+def test_top_p_keeps_only_the_most_likely_tokens(sampler, seed):
+    r = sampler.continuation(seed, 32, options=SamplingOptions(top_p=1e-6, candidates=3, seed=0))
+    assert r.grids[0].tolist() == r.grids[1].tolist() == r.grids[2].tolist()
+
+
+def test_progress_is_reported_and_cancel_stops(sampler, seed):
+    seen = []
+    sampler.continuation(seed, 16, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (16, 16) and len(seen) == 16
+    with pytest.raises(Cancelled):
+        sampler.continuation(seed, 16, cancel=lambda: len(seen) > 20,
+                             progress=lambda d, t: seen.append(d))
+
+
+def test_bad_options_are_refused_with_a_reason():
+    with pytest.raises(ModelError, match="temperature"):
+        SamplingOptions(temperature=0)
+    with pytest.raises(ModelError, match="top-p"):
+        SamplingOptions(top_p=1.5)
+
+
+def test_the_reference_network_is_not_sampled_step_by_step():
+    with pytest.raises(ModelError, match="reference"):
+        Sampler(tiny_model("reference"))
