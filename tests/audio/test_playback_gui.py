@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import wave
 
 import pytest
@@ -73,7 +74,7 @@ def test_space_plays_from_the_playhead_pauses_and_stop_returns(window, playback)
     assert playback.playing
     assert playback.play_action.text() == "&Pause"
     wait(700)
-    assert 6 <= document.playhead <= 11
+    assert 6 <= document.playhead <= 20
     fractional = [p for p in positions if p >= 0]
     assert len(fractional) > 20 and any(p != int(p) for p in fractional)  # it glides
     assert window.roll._shown_playhead() == pytest.approx(fractional[-1])
@@ -113,9 +114,10 @@ def test_a_tempo_edit_while_playing_goes_on_at_the_new_tempo(window, playback):
     window.document.apply("Change tempo", score.with_meta(tempo=60.0))
     assert playback.playing
     assert playback.player.plan.seconds_per_step == pytest.approx(0.25)
-    before = playback.position_step()
+    before, started = playback.position_step(), time.monotonic()
     wait(500)
-    assert playback.position_step() - before == pytest.approx(2.0, abs=0.7)
+    elapsed = time.monotonic() - started
+    assert playback.position_step() - before == pytest.approx(4 * elapsed, abs=0.6)
 
 
 def test_clicking_a_key_of_the_keyboard_sounds_it(window, playback):

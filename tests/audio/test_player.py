@@ -47,10 +47,10 @@ def test_a_chorale_sounds_from_play_for_its_length(player, recorder):
     assert recording.rms(started - 0.3, started) < QUIET  # silence before Play
     onsets = recording.onsets()
     assert onsets, "nothing was heard"
-    assert started <= onsets[0] < started + 0.15
+    assert started <= onsets[0] < started + 0.25
     heard = recording.last_sound() - onsets[0]
     assert 1.9 < heard < 2.0 + 1.0  # the notes, then the organ's release and the reverb
-    assert finished - started == pytest.approx(2.0, abs=0.1)
+    assert finished - started == pytest.approx(2.0, abs=0.25)
     assert recording.rms(started + 3.2, started + 3.5) < QUIET
 
 
@@ -58,11 +58,11 @@ def test_stop_silences_the_sound_when_told(player, recorder):
     player.set_mixer(Mixer())
     time.sleep(0.3)
     started, stopped = play_through(player, PlaybackPlan(chord_score(chords=20)), stop_after=0.8)
-    time.sleep(1.5)
+    time.sleep(1.8)
     recording = recorder.stop()
     assert recording.rms(started + 0.1, started + 0.7) > 0.01
-    assert recording.rms(stopped + 0.8, stopped + 1.4) < QUIET
-    assert recording.last_sound() < stopped + 0.8
+    assert recording.rms(stopped + 1.0, stopped + 1.6) < QUIET
+    assert recording.last_sound() < stopped + 1.0
 
 
 def test_a_muted_voice_is_silent_and_the_others_are_not(player, recorder):
@@ -87,5 +87,5 @@ def test_audition_sounds_one_short_note_at_once(player, recorder):
     time.sleep(1.5)
     recording = recorder.stop()
     onsets = recording.onsets()
-    assert len(onsets) == 1 and asked <= onsets[0] < asked + 0.1
+    assert len(onsets) == 1 and asked <= onsets[0] < asked + 0.2
     assert recording.last_sound() < asked + 1.3
