@@ -125,8 +125,8 @@ class WavExporter(QObject):
 
 
 class _EngineWarmUp(QObject):
-    """Opens the audio engine just after the window first appears, so the first Play is
-    instant and the window is not kept waiting for the soundfont to load."""
+    """Opens the audio engine, in the background, as the window first appears, so the
+    first Play is instant and the window is not kept waiting for the soundfont."""
 
     def __init__(self, window: MainWindow, controller: TransportController) -> None:
         super().__init__(window)
@@ -136,7 +136,7 @@ class _EngineWarmUp(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._controller.start_engine)
+            QTimer.singleShot(0, self._controller.open_engine_in_background)
         return False
 
 

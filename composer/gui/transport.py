@@ -24,6 +24,7 @@ from composer.audio.mixer import Mixer
 from composer.audio.player import RealtimePlayer
 from composer.audio.schedule import PlaybackPlan
 from composer.gui.document import ScoreDocument
+from composer.gui.workers import Task
 
 SOUNDFONT_KEY = "playback/soundfont"
 MIXER_KEY = "playback/mixer"
@@ -37,6 +38,7 @@ class TransportController(QObject):
     missing-library and no-device paths on a machine that has both."""
 
     stateChanged = Signal()
+    engineReady = Signal()
     positionChanged = Signal(float)  # fractional step while playing, -1.0 once stopped
     problemChanged = Signal(str)  # why playback is off ("" when it works)
     warningChanged = Signal(str)  # a soundfont that could not be used ("" when none)
@@ -58,6 +60,10 @@ class TransportController(QObject):
         self._library_names = library_names
         self._drivers = drivers
         self._player: RealtimePlayer | None = None
+        self._opening: Task | None = None
+        self._opening_soundfont: Path | None = None
+        self._play_when_open = False
+        self._closed = False
         self._return_to = document.playhead
         self._moving_playhead = False
         self.mixer = Mixer.from_dict(_load_json(self.settings.value(MIXER_KEY)))
@@ -138,17 +144,53 @@ class TransportController(QObject):
             self.problemChanged.emit(problem)
 
     # --- engine --------------------------------------------------------------------------
+    def _new_player(self, soundfont: Path | None, mixer: Mixer) -> RealtimePlayer:
+        return RealtimePlayer(soundfont, mixer, self._drivers, self._library_names)
+
     def start_engine(self) -> RealtimePlayer | None:
-        """The player, opened on first use; None (with `problem` set) when it cannot be."""
-        if self._player is None and not self.problem:
+        """The player, opened now if need be; None (with `problem` set) when it cannot be,
+        and while it is being opened in the background."""
+        if self._player is None and not self.problem and self._opening is None:
             try:
-                self._player = RealtimePlayer(self.soundfont, self.mixer, self._drivers,
-                                              self._library_names)
+                self._adopt(self._new_player(self.soundfont, self.mixer))
             except AudioError as exc:
                 self._set_problem(str(exc))
-                return None
-            self._set_warning(self._player.synth.warning or "")
         return self._player
+
+    def open_engine_in_background(self) -> None:
+        """Open the player on a worker thread: loading a large soundfont takes a moment and
+        the window should not freeze for it. Play pressed meanwhile starts once it is open."""
+        if self._player is not None or self.problem or self._opening is not None:
+            return
+        soundfont, mixer = self.soundfont, self.mixer
+        task = Task(lambda _progress, _cancel: self._new_player(soundfont, mixer))
+        task.signals.finished.connect(self._opened)
+        task.signals.failed.connect(self._open_failed)
+        self._opening, self._opening_soundfont = task, soundfont
+        task.start()
+
+    def _opened(self, player: RealtimePlayer) -> None:
+        self._opening = None
+        if self._closed:
+            player.close()
+            return
+        if player.synth.mixer != self.mixer:
+            player.set_mixer(self.mixer)
+        if self.soundfont != self._opening_soundfont:  # chosen while it was opening
+            player.set_soundfont(self.soundfont)
+        self._adopt(player)
+        if self._play_when_open:
+            self._play_when_open = False
+            self.play()
+
+    def _open_failed(self, message: str) -> None:
+        self._opening = None
+        self._set_problem(message)
+
+    def _adopt(self, player: RealtimePlayer) -> None:
+        self._player = player
+        self._set_warning(player.synth.warning or "")
+        self.engineReady.emit()
 
     @property
     def player(self) -> RealtimePlayer | None:
@@ -156,6 +198,9 @@ class TransportController(QObject):
 
     def close(self) -> None:
         """Release the audio device; safe after the window (and this QObject) is gone."""
+        self._closed = True
+        if self._opening is not None:
+            self._opening.wait(10)
         player, self._player = self._player, None
         if player is not None:
             player.close()
@@ -206,6 +251,9 @@ class TransportController(QObject):
 
     def play(self) -> None:
         """Play from the playhead (from the start when it sits at the end)."""
+        if self._opening is not None:
+            self._play_when_open = True
+            return
         player = self.start_engine()
         if player is None or self.playing:
             return

@@ -41,7 +41,10 @@ def make_window(tmp_path, name: str, **options) -> MainWindow:
 def window(qapp, pulse, tmp_path_factory):
     window = make_window(tmp_path_factory.mktemp("playback"), "app")
     window.show()
-    wait(50)  # the engine opens just after the window appears
+    for _ in range(100):  # the engine opens in the background as the window appears
+        if window.playback.player is not None or window.playback.problem:
+            break
+        wait(50)
     assert window.playback.player is not None, window.playback.problem
     assert window.playback.player.wait_until_running()
     yield window
@@ -86,6 +89,19 @@ def test_space_plays_from_the_playhead_pauses_and_stop_returns(window, playback)
     assert document.playhead == paused_at
     press(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
     assert document.playhead == 4
+
+
+def test_play_pressed_while_the_engine_opens_starts_once_it_is_open(qtbot, tmp_path, pulse):
+    window = make_window(tmp_path, "opening")
+    qtbot.addWidget(window)
+    window.document.reset(chord_score(chords=8))
+    controller = window.playback
+    with qtbot.waitSignal(controller.engineReady, timeout=10000):
+        controller.open_engine_in_background()  # as when the window first appears
+        controller.play()
+        assert controller.player is None and not controller.playing
+    assert controller.playing
+    controller.stop()
 
 
 def test_playback_reaches_the_end_and_returns_to_where_it_started(window, playback):
