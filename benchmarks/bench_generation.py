@@ -127,7 +127,7 @@ def main() -> int:
               "eight_candidates_le_1_5x": ms8 / ms <= 1.5}
     print("targets:", ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
     result = {
-        "benchmark": "generation", "model": str(ckpt.path.relative_to(ROOT)),
+        "benchmark": "generation", "model": str(ckpt.path.resolve().relative_to(ROOT)),
         "config": ckpt.config.to_dict(), "seed_chorale": chorale, "tokens": STEPS * 4,
         "ours_ms_median": round(ms, 2), "ours_ms_all": [round(t * 1000, 2) for t in one],
         "ours_8_candidates_ms_median": round(ms8, 2), "candidates_8_over_1": round(ms8 / ms, 3),

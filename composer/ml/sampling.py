@@ -18,7 +18,7 @@ import torch
 from composer.ml.blas import single_thread
 from composer.ml.data import sequence_inputs, voice_states
 from composer.ml.errors import Cancelled, ModelError
-from composer.ml.model import BOS, HELD, SILENT, START, ChoraleRNN
+from composer.ml.model import BOS, HELD, SILENT, START, STATES, ChoraleRNN
 from composer.ml.stepper import Stepper
 from composer.music.score import VOICE_RANGES, Note, NoteRef, Score
 from composer.music.tokens import (
@@ -57,17 +57,23 @@ class SamplingOptions:
 @dataclass
 class Generation:
     """Candidates best first. `log_likelihoods` ranks them: of the fixed music after the
-    region when there is some, else of the region itself (both in nats)."""
+    region when there is some, else of the region itself (both in nats). The best is a
+    Score at once; the others become Scores when asked for (`scores`)."""
 
-    scores: list[Score]
+    score: Score
     log_likelihoods: list[float]
     start: int
     end: int
     grids: list[np.ndarray] = field(repr=False, default_factory=list)
+    _build: Callable[[np.ndarray], Score] | None = field(repr=False, default=None)
+    _scores: list[Score] | None = field(repr=False, default=None)
 
     @property
-    def score(self) -> Score:
-        return self.scores[0]
+    def scores(self) -> list[Score]:
+        if self._scores is None:
+            rest = [self._build(g) for g in self.grids[1:]] if self._build else []
+            self._scores = [self.score, *rest]
+        return self._scores
 
 
 def _mask_table(ranges: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -176,7 +182,7 @@ class Sampler:
                             top = logits.max(1, keepdims=True)
                             lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
                             after_ll += logits[rows, tok] - lse
-                    vstate[:, v] = next_state(vstate[:, v], tok)
+                    vstate[:, v] = NEXT_STATE[vstate[:, v], tok]
                     prev = tok
                 if progress is not None:
                     progress(step - start + 1, total)
@@ -212,22 +218,35 @@ class Sampler:
         out, ranking = self.sample_grid(grid, tokens.fermata, tokens.time_signature.steps_per_bar,
                                         start, end, free, options, progress, cancel)
         order = np.argsort(-ranking, kind="stable")
-        scores = [_rebuild(full, out[i], voices, start) for i in order]
-        return Generation(scores, [float(ranking[i]) for i in order], start, end,
-                          [out[i] for i in order])
+        grids = [out[i] for i in order]
+
+        def build(grid: np.ndarray) -> Score:
+            return _rebuild(full, grid, voices)
+
+        return Generation(build(grids[0]), [float(ranking[i]) for i in order], start, end,
+                          grids, build)
 
     def continuation(self, score: Score, steps: int, **kwargs) -> Generation:
         """`steps` new steps after the end of `score`."""
         return self.generate(score, score.length, score.length + steps, **kwargs)
 
 
-def next_state(state: np.ndarray, tok: np.ndarray) -> np.ndarray:
-    """A voice's state (data.voice_states) after it is given `tok`."""
+def _next_state_table() -> np.ndarray:
+    state = np.arange(STATES)[:, None]
+    tok = np.arange(VOCAB_SIZE)[None, :]
     held = np.where(state >= HELD, state, np.where(state >= NOTE_OFFSET, state + 128, state))
     return np.where(tok >= NOTE_OFFSET, tok, np.where(tok == REST, SILENT, held))
 
 
-def _rebuild(original: Score, grid: np.ndarray, voices: Sequence[int], start: int) -> Score:
+NEXT_STATE = _next_state_table()  # [state, token] -> state after the token
+
+
+def next_state(state: np.ndarray, tok: np.ndarray) -> np.ndarray:
+    """A voice's state (data.voice_states) after it is given `tok`."""
+    return NEXT_STATE[state, tok]
+
+
+def _rebuild(original: Score, grid: np.ndarray, voices: Sequence[int]) -> Score:
     """The original score with the sampled voices read back from the grid; notes outside
     the region keep their velocities."""
     decoded = grid_to_voices(grid)
