@@ -154,10 +154,49 @@ def bench_realtime(trials: int = 10) -> dict:
         samples.append((time.monotonic(), controller.position_step()))
         _wait(app, 2)
     _wait(app, 600)
+
+    # Steadiness while the GUI thread is busy (a long repaint, a generation step): it
+    # sleeps 300 ms out of every 470 ms, so the stalls drift across the beats. Ours plays
+    # from the sequencer's queue; the baseline sends each note from a GUI-thread timer when
+    # it falls due, as a player driven by Python timers does.
+    def busy_gui(until: float) -> None:
+        while time.monotonic() < until:
+            _wait(app, 170)
+            time.sleep(0.3)
+
+    _wait(app, 300)
+    steady_start = time.monotonic()
+    controller.play()
+    busy_gui(steady_start + beats * 0.5)
+    _wait(app, 800)
+    timer_start = time.monotonic()
+    due = [timer_start + 0.5 * i for i in range(beats)]
+    from PySide6.QtCore import QTimer
+
+    def send_due() -> None:
+        while due and time.monotonic() >= due[0]:
+            due.pop(0)
+            player.audition(0, 72, seconds=0.1)
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(send_due)
+    timer.start()
+    busy_gui(timer_start + beats * 0.5)
+    timer.stop()
+    _wait(app, 800)
     recording = recorder.stop()
     controller.close()
 
     onsets = recording.onsets(threshold=0.01, gap=0.15)
+
+    def grid_error(start: float, end: float) -> list[float]:
+        """Each beat's distance from where the first beat puts it, in ms."""
+        heard = [t for t in onsets if start - 0.005 <= t < end][:beats]
+        return [(t - heard[0] - 0.5 * i) * 1000 for i, t in enumerate(heard)]
+
+    steady_ours = grid_error(steady_start, timer_start)
+    steady_timer = grid_error(timer_start, timer_start + beats * 0.5 + 0.5)
 
     def first_after(asked: float) -> float:
         return min(t for t in onsets if t >= asked - 0.005) - asked
@@ -194,6 +233,8 @@ def bench_realtime(trials: int = 10) -> dict:
         "audition_to_sound": summary(audition_latency),
         "playhead_minus_heard_sample_clock": error_summary(ours),
         "playhead_minus_heard_wall_clock": error_summary(wall_clock),
+        "beat_error_gui_busy_sequencer": error_summary(steady_ours),
+        "beat_error_gui_busy_python_timer": error_summary(steady_timer),
     }
 
 
@@ -234,6 +275,13 @@ def main() -> int:
             e = rt[key]
             print(f"{label:44} {e['mean_ms']:8.1f} {'max|e| ':>6}{e['max_abs_ms']:5.1f}  "
                   "|e| <= 20")
+        for key, label in (("beat_error_gui_busy_sequencer",
+                            "GUI busy: beat error, sequencer (ours) (ms)"),
+                           ("beat_error_gui_busy_python_timer",
+                            "GUI busy: beat error, Python timer (ms)")):
+            e = rt[key]
+            print(f"{label:44} {e['mean_ms']:8.1f} {'max|e| ':>6}{e['max_abs_ms']:5.1f}  "
+                  f"steady (n={e['n']})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten {RESULTS.relative_to(ROOT)}")
