@@ -130,6 +130,7 @@ def train(cfg: TrainConfig, progress: Callable[[Progress], None] | None = None,
     start_epoch, step, history, best_state, elapsed_before = 0, 0, [], None, 0.0
     best_nll = math.inf
     resumed = None
+    commands = [cfg.command]
     if cfg.resume:
         resumed = load_checkpoint(cfg.resume)
         model_cfg = resumed.config
@@ -146,6 +147,7 @@ def train(cfg: TrainConfig, progress: Callable[[Progress], None] | None = None,
         best_source = load_checkpoint(cfg.out) if Path(cfg.out).exists() else resumed
         best_state = {k: v.clone() for k, v in best_source.model.state_dict().items()}
         history = list(resumed.card.get("history", []))
+        commands = [*resumed.card.get("commands", [resumed.card.get("command", "")]), cfg.command]
         say(f"resuming {cfg.resume} at epoch {start_epoch}, step {step}")
 
     steps_per_epoch = max(1, len(loader))
@@ -217,7 +219,7 @@ def train(cfg: TrainConfig, progress: Callable[[Progress], None] | None = None,
                 f"  ({(time.monotonic() - t0) / 60:.1f} min)")
             _save(cfg, model_cfg, model, best_state, opt, epoch + 1, step, best_nll,
                   time.monotonic() - t0, history, train_set, valid_set, tokens_seen, train_s,
-                  world)
+                  world, commands)
         early = _broadcast_float(1.0 if bad_epochs >= cfg.patience else 0.0, world) > 0
         if early:
             say(f"early stop: no better validation NLL for {cfg.patience} epochs")
@@ -243,7 +245,7 @@ def train(cfg: TrainConfig, progress: Callable[[Progress], None] | None = None,
 
 
 def _save(cfg, model_cfg, model, best_state, opt, epoch, step, best_nll, elapsed, history,
-          train_set, valid_set, tokens_seen, train_s, world) -> None:
+          train_set, valid_set, tokens_seen, train_s, world, commands) -> None:
     best = build_model(model_cfg)
     best.load_state_dict(best_state or model.state_dict())
     card = {
@@ -260,6 +262,7 @@ def _save(cfg, model_cfg, model, best_state, opt, epoch, step, best_nll, elapsed
         "best_valid_nll": round(best_nll, 5),
         "history": history,
         "command": cfg.command,
+        "commands": commands,  # every run that made these weights, a resumed one last
     }
     save_checkpoint(cfg.out, best, model_cfg, card)
     training = {"optimizer": opt.state_dict(), "epoch": epoch, "step": step,
