@@ -235,6 +235,10 @@ class PianoRollView(QAbstractScrollArea):
         return QRectF(self._x_of_step(note.start), self._y_of_pitch(note.pitch),
                       note.duration * self._step_width, self._key_height)
 
+    def cell_center(self, step: float, pitch: int) -> QPointF:
+        """The viewport point in the middle of a grid cell."""
+        return QPointF(self._x_of_step(step + 0.5), self._y_of_pitch(pitch) + self._key_height / 2)
+
     def _content_steps(self) -> int:
         score = self.document.score
         bar = score.steps_per_bar
