@@ -440,6 +440,11 @@ class MainWindow(QMainWindow):
 
     def load(self, path: Path) -> bool:
         path = Path(path)
+        if not path.exists():
+            self.recent.remove(path)
+            self._cannot_open(path, "The file does not exist (any more). Check that it was not "
+                                    "moved or renamed.")
+            return False
         try:
             result = read_score(path)
         except FileFormatError as error:
@@ -448,11 +453,6 @@ class MainWindow(QMainWindow):
         except ScoreError as error:
             self._cannot_open(path, f"{error}. The file holds music this editor cannot "
                                     "represent; try exporting it again from its program.")
-            return False
-        except FileNotFoundError:
-            self.recent.remove(path)
-            self._cannot_open(path, "The file does not exist (any more). Check that it was not "
-                                    "moved or renamed.")
             return False
         except OSError as error:
             self._cannot_open(path, f"{error.strerror or error}. Check that the file can be "

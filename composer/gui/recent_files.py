@@ -25,7 +25,8 @@ class RecentFiles:
         self._store([path] + [p for p in self.paths() if p != path])
 
     def remove(self, path: Path) -> None:
-        self._store([p for p in self.paths() if p != Path(path)])
+        path = Path(path).resolve()
+        self._store([p for p in self.paths() if p != path])
 
     def clear(self) -> None:
         self._store([])
