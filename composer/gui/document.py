@@ -24,7 +24,12 @@ class ScoreDocument(QObject):
         self._playhead = 0
         self._loop: tuple[int, int] | None = None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+
+    def _clean_changed(self, clean: bool) -> None:
+        # A bound slot, not a lambda: Qt drops it with the document, so the stack's last
+        # signal while it is being destroyed reaches nobody.
+        self.modifiedChanged.emit(not clean)
 
     @property
     def score(self) -> Score:

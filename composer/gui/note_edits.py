@@ -24,7 +24,8 @@ class Edit:
 
 def existing(score: Score, refs: Iterable[NoteRef]) -> Selection:
     """The refs that are still notes of `score` (after an undo, say)."""
-    present = [set(voice) for voice in score.voices]
+    refs = list(refs)
+    present = {v: set(score.voices[v]) for v in {v for v, _ in refs}}
     return frozenset((v, n) for v, n in refs if n in present[v])
 
 

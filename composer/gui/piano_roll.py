@@ -73,12 +73,14 @@ class _VoiceIndex:
     """Starts and ends of one voice's notes for bisection; rebuilt only when the voice tuple
     changes (unchanged voices are shared between scores)."""
 
-    __slots__ = ("voice", "starts", "ends")
+    __slots__ = ("voice", "starts", "ends", "out_of_range")
 
-    def __init__(self, voice: Voice) -> None:
+    def __init__(self, number: int, voice: Voice) -> None:
         self.voice = voice
         self.starts = [n.start for n in voice]
         self.ends = [n.end for n in voice]
+        low, high = VOICE_RANGES[number]
+        self.out_of_range = frozenset(n for n in voice if not low <= n.pitch <= high)
 
     def between(self, first_step: float, last_step: float) -> Voice:
         """Notes sounding anywhere in [first_step, last_step)."""
@@ -133,8 +135,7 @@ class PianoRollView(QAbstractScrollArea):
         self._selection: frozenset[NoteRef] = frozenset()
         self._clip = note_edits.Clip(())
         self._gesture: _Gesture | None = None
-        self._indexes: list[_VoiceIndex] = [_VoiceIndex(v) for v in document.score.voices]
-        self._out_of_range: set[NoteRef] = set()
+        self._indexes = [_VoiceIndex(i, v) for i, v in enumerate(document.score.voices)]
         self._hover_pitch: int | None = None
         self._play_position: float | None = None  # the sounding step while playing
         self._follow_playback = True
@@ -316,8 +317,7 @@ class PianoRollView(QAbstractScrollArea):
         score = self.document.score
         for i, voice in enumerate(score.voices):
             if self._indexes[i].voice is not voice:
-                self._indexes[i] = _VoiceIndex(voice)
-        self._out_of_range = set(score.out_of_range())
+                self._indexes[i] = _VoiceIndex(i, voice)
         self._gesture = None
         self.set_selection(note_edits.existing(score, self._selection))
         self._update_scrollbars()
@@ -614,7 +614,7 @@ class PianoRollView(QAbstractScrollArea):
             if note is not None and note.pitch == pitch:
                 hit = (voice, note)
                 break
-        if hit is not None and hit in self._out_of_range:
+        if hit is not None and hit[1] in self._indexes[hit[0]].out_of_range:
             low, high = VOICE_RANGES[hit[0]]
             text += (f"  ·  outside the {VOICE_NAMES[hit[0]].lower()}'s range "
                      f"{pitch_name(low)}–{pitch_name(high)}")
@@ -713,17 +713,27 @@ class PianoRollView(QAbstractScrollArea):
         if gesture is not None and gesture.dragging and gesture.kind in (_Kind.MOVE,
                                                                          _Kind.RESIZE):
             moving = frozenset(gesture.refs)
+        compact = self._step_width < 3 or self._key_height < 6
         order = [v for v in (3, 2, 1, 0) if v != self._active_voice] + [self._active_voice]
         for voice in order:
             active = voice == self._active_voice
-            for note in self._indexes[voice].between(first, last):
+            index = self._indexes[voice]
+            plain: list[QRectF] = []
+            for note in index.between(first, last):
                 if low <= note.pitch <= high:
                     ref = (voice, note)
                     if ref in moving:
                         self._paint_ghost(painter, voice, note)
+                    elif compact and ref not in self._selection and note not in index.out_of_range:
+                        plain.append(self.note_rect(voice, note))
                     else:
                         self._paint_note(painter, voice, note, active, ref in self._selection,
-                                         ref in self._out_of_range)
+                                         note in index.out_of_range)
+            if plain:
+                # Zoomed far out a note is a few pixels: one batched call per voice.
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(theme.voice_color(voice, active))
+                painter.drawRects(plain)
 
     def _paint_note(self, painter: QPainter, voice: int, note: Note, active: bool,
                     selected: bool, out_of_range: bool) -> None:
