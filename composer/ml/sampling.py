@@ -9,6 +9,7 @@ every candidate reads it on and the one under which it is most likely wins.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ class SamplingOptions:
     candidates: int = 1
     seed: int | None = None
     ranges: tuple[tuple[int, int], ...] = VOICE_RANGES  # pitches each voice may be given
+    lookahead: int = 64  # steps of the fixed music after a region read to rank candidates
 
     def __post_init__(self) -> None:
         if not self.temperature > 0:
@@ -50,6 +52,8 @@ class SamplingOptions:
             raise ModelError(f"top-p must be in (0, 1], got {self.top_p}")
         if self.candidates < 1:
             raise ModelError(f"candidates must be at least 1, got {self.candidates}")
+        if self.lookahead < 0:
+            raise ModelError(f"lookahead must be 0 or more steps, got {self.lookahead}")
         if len(self.ranges) != 4 or any(not 0 <= lo <= hi <= 127 for lo, hi in self.ranges):
             raise ModelError("ranges: four (low, high) MIDI pitch pairs, low <= high")
 
@@ -94,6 +98,7 @@ class Sampler:
                              "network is a benchmark baseline only")
         self.model = model.eval()
         self.stepper = Stepper(model)
+        self._lock = threading.Lock()  # the stepper's buffers serve one generation at a time
 
     def _prefix_state(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
                       batch: int):
@@ -133,11 +138,11 @@ class Sampler:
         prev = np.full(B, BOS if start == 0 else grid[start - 1, 3], dtype=np.int64)
         region_ll = np.zeros(B)
         after_ll = np.zeros(B)
-        rank_region = B > 1 and end == steps
-        last = steps if end < steps and B > 1 else end
+        last = min(steps, end + options.lookahead) if end < steps and B > 1 else end
+        rank_region = B > 1 and last == end
         rows = np.arange(B)
         total = last - start
-        with single_thread():
+        with self._lock, single_thread():
             state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B)
             for step in range(start, last):
                 if cancel is not None and cancel():
