@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QLabel,
+    QPushButton,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -43,6 +44,10 @@ class MixerPanel(QDockWidget):
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem_label.setStyleSheet("color: #f0b35a;")
         layout.addWidget(self.problem_label)
+        self.retry_button = QPushButton("Try Again")
+        self.retry_button.setToolTip("Open the audio output again")
+        self.retry_button.clicked.connect(controller.retry_engine)
+        layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         layout.addWidget(QLabel("Soundfont"))
         self.soundfont_combo = QComboBox()
@@ -138,6 +143,7 @@ class MixerPanel(QDockWidget):
     def _show_problem(self, problem: str) -> None:
         self.problem_label.setText(problem)
         self.problem_label.setVisible(bool(problem))
+        self.retry_button.setVisible(bool(problem) and not self.controller.library_missing)
 
     # --- editing -------------------------------------------------------------------------
     def _set(self, voice: int, **changes: object) -> None:

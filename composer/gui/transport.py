@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +32,8 @@ MIXER_KEY = "playback/mixer"
 FOLLOW_KEY = "playback/follow"
 # Playhead refresh while playing: one frame at 60 Hz.
 FRAME_MS = 16
+# A sample clock frozen this long while playing means the output is gone.
+STALL_SECONDS = 3.0
 
 
 class TransportController(QObject):
@@ -71,6 +74,9 @@ class TransportController(QObject):
         self.soundfont: Path | None = Path(saved) if saved else None
         self.warning = ""
         self.problem = fluidsynth_problem(library_names) or ""
+        self.library_missing = bool(self.problem)
+        self._last_tick = -1
+        self._stalled_since: float | None = None
 
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -144,6 +150,20 @@ class TransportController(QObject):
             self.problemChanged.emit(problem)
 
     # --- engine --------------------------------------------------------------------------
+    def retry_engine(self) -> RealtimePlayer | None:
+        """Try the audio output again (a sound server started, a device plugged in). A
+        missing library needs a restart after installing it, so that is not retried."""
+        if self.library_missing or self._opening is not None:
+            return self._player
+        if self._player is not None:
+            # The stream may only have been held up; deleting a driver whose thread is
+            # blocked on it would hang, so the player is kept once its clock runs again.
+            if self._player.wait_until_running(timeout=1.0):
+                self._set_problem("")
+            return self._player
+        self._set_problem("")
+        return self.start_engine()
+
     def _new_player(self, soundfont: Path | None, mixer: Mixer) -> RealtimePlayer:
         return RealtimePlayer(soundfont, mixer, self._drivers, self._library_names)
 
@@ -347,6 +367,13 @@ class TransportController(QObject):
             self._timer.stop()
             return
         player.pump()
+        if self._device_stalled(player.tick()):
+            self._halt()
+            self._set_problem(
+                "The audio output stopped taking sound (the sound server or device went "
+                "away). Press Try Again in the Mixer once it is back; exporting WAV still "
+                "works.")
+            return
         seconds = player.position()
         if player.plan.finished(seconds):
             self._halt()
@@ -355,6 +382,17 @@ class TransportController(QObject):
         step = player.plan.step_at(seconds)
         self._move_playhead(math.floor(step))
         self.positionChanged.emit(step)
+
+
+    def _device_stalled(self, tick: int) -> bool:
+        """True once the sample clock has stood still for STALL_SECONDS while playing."""
+        now = time.monotonic()
+        if tick != self._last_tick:
+            self._last_tick, self._stalled_since = tick, None
+            return False
+        if self._stalled_since is None:
+            self._stalled_since = now
+        return now - self._stalled_since > STALL_SECONDS
 
 
 class TransportToolBar(QToolBar):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 import wave
 
@@ -182,6 +183,28 @@ def test_export_wav_renders_in_the_background(window, playback, qtbot, tmp_path)
         assert wav.getnframes() == 5 * 44100  # 4 s of chords and 1 s of tail
 
 
+def test_an_output_that_stops_taking_sound_stops_playback_and_try_again_resumes(
+        window, playback):
+    playback.play()
+    wait(300)
+    subprocess.run(["pactl", "suspend-sink", "composer_null", "1"], check=True)
+    try:
+        for _ in range(80):
+            if not playback.playing:
+                break
+            wait(100)
+        assert not playback.playing
+        assert "The audio output stopped taking sound" in playback.problem
+        assert not playback.play_action.isEnabled()
+        assert not window.mixer_panel.retry_button.isHidden()
+    finally:
+        subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
+    window.mixer_panel.retry_button.click()
+    assert playback.problem == ""
+    assert playback.play_action.isEnabled()
+    assert window.mixer_panel.retry_button.isHidden()
+
+
 def test_without_libfluidsynth_the_app_edits_but_play_explains_the_install(qtbot, tmp_path):
     window = make_window(tmp_path, "nolib", library_names=MISSING)
     qtbot.addWidget(window)
@@ -194,6 +217,7 @@ def test_without_libfluidsynth_the_app_edits_but_play_explains_the_install(qtbot
     panel = window.mixer_panel
     assert not panel.problem_label.isHidden()
     assert "libfluidsynth" in panel.problem_label.text()
+    assert panel.retry_button.isHidden()  # installing the library needs a restart
     press(window, Qt.Key.Key_Space)
     assert not controller.playing and controller.player is None
     window.document.apply("Add notes", chord_score(chords=1))
@@ -210,6 +234,10 @@ def test_without_an_audio_device_play_says_so_and_export_still_works(qtbot, tmp_
     assert not controller.play_action.isEnabled()
     assert controller.play_action.toolTip() == controller.problem
     assert window.wav_exporter.action.isEnabled()
+    retry = window.mixer_panel.retry_button
+    assert not retry.isHidden()
+    retry.click()  # the device is still missing: the same explanation stays
+    assert "No audio output could be opened" in controller.problem
 
 
 def test_a_bad_soundfont_in_settings_falls_back_and_says_why(qtbot, tmp_path, pulse):
