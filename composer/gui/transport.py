@@ -40,7 +40,6 @@ class TransportController(QObject):
     """`library_names` and `drivers` pass through to the player, so tests can run the
     missing-library and no-device paths on a machine that has both."""
 
-    stateChanged = Signal()
     engineReady = Signal()
     positionChanged = Signal(float)  # fractional step while playing, -1.0 once stopped
     problemChanged = Signal(str)  # why playback is off ("" when it works)
@@ -284,7 +283,6 @@ class TransportController(QObject):
         player.play(self._plan(start))
         self._timer.start()
         self._update_actions()
-        self.stateChanged.emit()
 
     def pause(self) -> None:
         """Stop the sound and leave the playhead where it is."""
@@ -310,7 +308,6 @@ class TransportController(QObject):
             self._player.stop()
         self._update_actions()
         self.positionChanged.emit(-1.0)
-        self.stateChanged.emit()
 
     def audition(self, voice: int, pitch: int) -> None:
         """Sound a pitch briefly with the voice's instrument (keyboard clicks, new notes)."""
