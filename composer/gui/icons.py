@@ -61,7 +61,7 @@ def select_tool_icon() -> QIcon:
 def app_icon() -> QIcon:
     path = RESOURCES / "icons" / "composer.svg"
     icon = QIcon(str(path)) if path.exists() else QIcon()
-    if icon.isNull() or not icon.availableSizes() and icon.pixmap(32).isNull():
+    if icon.pixmap(SIZE).isNull():  # no SVG support in this Qt, or not run from a checkout
         pixmap, painter = _canvas()
         painter.setBrush(theme.ROLL_BACKGROUND)
         painter.setPen(Qt.PenStyle.NoPen)

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
 
         self.document.pathChanged.connect(self._update_title)
         self.document.modifiedChanged.connect(self._update_title)
+        self.document.scoreChanged.connect(self._grid_changed)  # "Bar" follows the metre
         self.roll.selectionChanged.connect(self._selection_changed)
         self.roll.activeVoiceChanged.connect(self._voice_changed)
         self.roll.toolChanged.connect(self._tool_changed)
@@ -363,7 +364,7 @@ class MainWindow(QMainWindow):
     def _tool_changed(self, tool: Tool) -> None:
         (self.draw_tool_action if tool is Tool.DRAW else self.select_tool_action).setChecked(True)
 
-    def _grid_changed(self, _index: int) -> None:
+    def _grid_changed(self, _index: int = 0) -> None:
         steps = self.grid_combo.currentData() or self.document.score.steps_per_bar
         self.roll.set_grid(steps)
 
