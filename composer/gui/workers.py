@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
 Work = Callable[[Progress, Cancel], Any]
+_RUNNING: set[Task] = set()  # a task outlives whoever started it until its work returns
+_RUNNING_LOCK = threading.Lock()
 
 
 class _TaskSignals(QObject):
@@ -48,6 +50,8 @@ class Task:
         self._runnable = _Runnable(self)
 
     def start(self, pool: QThreadPool | None = None) -> None:
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
         (pool or QThreadPool.globalInstance()).start(self._runnable)
 
     def cancel(self) -> None:
@@ -76,3 +80,5 @@ class Task:
                 self.signals.finished.emit(result)
         finally:
             self._done.set()
+            with _RUNNING_LOCK:
+                _RUNNING.discard(self)
