@@ -166,12 +166,17 @@ def render_to_wav(
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> Rendering:
-    """Render and write; the file appears only once the rendering is complete."""
+    """Render and write; the file appears only once the rendering is complete. A rendering
+    louder than full scale is scaled down to fit rather than clipped."""
     rendering = render(score, mixer, soundfont, progress=progress, cancel=cancel)
     path = Path(path)
     partial = path.with_name(path.name + ".part")
+    audio = rendering.audio
+    peak = float(np.abs(audio).max()) if len(audio) else 0.0
+    if peak > 1.0:
+        audio = audio * (0.99 / peak)
     try:
-        write_wav(partial, rendering.audio, rendering.sample_rate)
+        write_wav(partial, audio, rendering.sample_rate)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

@@ -5,7 +5,7 @@ import wave
 import numpy as np
 import pytest
 
-from composer.audio.mixer import Mixer
+from composer.audio.mixer import Mixer, VoiceMix
 from composer.audio.render import RenderCancelled, render, render_frames, render_to_wav
 from composer.audio.soundfonts import default_soundfont
 from composer.music.score import Note, Score
@@ -87,3 +87,15 @@ def test_cancel_stops_rendering(tmp_path):
     with pytest.raises(RenderCancelled):
         render_to_wav(score, tmp_path / "long.wav", cancel=lambda: True)
     assert not (tmp_path / "long.wav").exists()
+
+
+def test_a_wav_louder_than_full_scale_is_scaled_down_not_clipped(tmp_path):
+    loud = Mixer(tuple(VoiceMix(volume=1.0) for _ in range(4)))
+    score = Score(voices=tuple((Note(0, 8, p, 127),) for p in (84, 79, 76, 72)), tempo=120.0)
+    rendering = render(score, loud, "/usr/share/sounds/sf2/FluidR3_GM.sf2")
+    assert np.abs(rendering.audio).max() > 1.0
+    path = tmp_path / "loud.wav"
+    render_to_wav(score, path, loud, "/usr/share/sounds/sf2/FluidR3_GM.sf2")
+    with wave.open(str(path)) as wav:
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), "<i2")
+    assert np.abs(pcm).max() == pytest.approx(0.99 * 32767, abs=2)
