@@ -199,6 +199,11 @@ class MainWindow(QMainWindow):
             self.tool_group.addAction(action)
         self.draw_tool_action.setChecked(True)
 
+        self.fermata_action = self._action(
+            "Toggle &Fermata at Playhead", roll.toggle_fermata, QKeySequence("F"),
+            tip="Mark or unmark a phrase end (fermata) where the playhead is (F)",
+            view_scoped=True)
+
         self.zoom_in_action = self._action("Zoom &In", roll.zoom_in,
                                            [QKeySequence(key.ZoomIn), QKeySequence("Ctrl+=")])
         self.zoom_out_action = self._action("Zoom &Out", roll.zoom_out, key.ZoomOut)
@@ -250,6 +255,8 @@ class MainWindow(QMainWindow):
         notes_menu.addActions([self.draw_tool_action, self.select_tool_action])
         notes_menu.addSeparator()
         notes_menu.addActions(self.voice_actions)
+        notes_menu.addSeparator()
+        notes_menu.addAction(self.fermata_action)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)

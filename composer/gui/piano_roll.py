@@ -422,6 +422,15 @@ class PianoRollView(QAbstractScrollArea):
     def paste(self) -> None:
         self._commit(note_edits.paste(self.document.score, self._clip, self.document.playhead))
 
+    def toggle_fermata(self) -> None:
+        """A fermata on the playhead's step, or none if there was one: marks a phrase end."""
+        score = self.document.score
+        step = self.document.playhead
+        if step in score.fermatas:
+            self.document.apply("Remove fermata", score.with_meta(fermatas=score.fermatas - {step}))
+        else:
+            self.document.apply("Add fermata", score.with_meta(fermatas=score.fermatas | {step}))
+
     @property
     def can_paste(self) -> bool:
         return bool(self._clip)

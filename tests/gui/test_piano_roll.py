@@ -283,3 +283,12 @@ def test_notes_outside_their_voice_range_are_flagged(window, roll):
     load(window, score_with((high,)))
     QTest.mouseMove(roll.viewport(), note_point(roll, 0, high))
     assert "outside the soprano's range" in window.hover_label.text()
+
+
+def test_f_key_toggles_a_fermata_at_the_playhead(window, roll):
+    window.document.set_playhead(12)
+    key(roll, Qt.Key.Key_F)
+    assert window.document.score.fermatas == {12}
+    assert window.document.undo_stack.undoText() == "Add fermata"
+    key(roll, Qt.Key.Key_F)
+    assert window.document.score.fermatas == frozenset()
