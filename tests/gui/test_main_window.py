@@ -395,3 +395,29 @@ def test_run_app_opens_the_file_named_on_the_command_line(qtbot, tmp_path):
         QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
     assert seen["score"] == rich_score()
     assert seen["title"] == "start.mid[*] — Composer"
+
+
+def test_tempo_metre_and_key_edits_are_undoable_steps(window):
+    bar = window.score_bar
+    bar.tempo.setValue(96)
+    bar.time_signature.textActivated.emit("3/4")
+    bar.key.textActivated.emit("D minor")
+    score = window.document.score
+    assert (score.tempo, str(score.time_signature), score.key) == (96.0, "3/4", "D minor")
+    stack = window.document.undo_stack
+    assert [stack.text(i) for i in range(stack.count())] == [
+        "Change tempo", "Change time signature", "Change key"]
+    stack.undo()
+    stack.undo()
+    assert str(window.document.score.time_signature) == "4/4"
+    assert bar.time_signature.currentText() == "4/4"
+
+
+def test_the_note_length_and_grid_boxes_shape_drawn_notes(window):
+    roll = window.roll
+    roll.set_zoom(16.0, 12.0)
+    roll.verticalScrollBar().setValue(int((127 - 84) * 12))
+    window.length_combo.setCurrentIndex(window.length_combo.findText("1/2"))
+    window.grid_combo.setCurrentIndex(window.grid_combo.findText("Bar"))
+    click(roll, point(roll, 21, 72))
+    assert window.document.score.voices[0] == (Note(16, 8, 72),)
