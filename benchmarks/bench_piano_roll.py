@@ -2,7 +2,8 @@
 it replaces (one QGraphicsRectItem per note in a QGraphicsScene), measured in the same run.
 
 Measured (milliseconds, median of repeated runs unless "first"): first paint (build the
-view for the score and paint it once), a full repaint at the default zoom, a full repaint
+view for the score and paint it once), a full repaint at the default zoom, a playback frame
+(the two thin strips a moving playhead dirties), a full repaint
 with the whole score in view (fit), one zoom step (change and repaint) and adding a note
 through the document (one undo step, then repaint).
 
@@ -27,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QRectF  # noqa: E402
-from PySide6.QtGui import QBrush, QColor, QImage, QPen  # noqa: E402
+from PySide6.QtCore import QPoint, QRect, QRectF  # noqa: E402
+from PySide6.QtGui import QBrush, QColor, QImage, QPen, QRegion  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QApplication,
     QGraphicsScene,
@@ -71,6 +72,13 @@ def paint(widget: QWidget) -> None:
     widget.render(CANVAS)
 
 
+def paint_strip(widget: QWidget) -> None:
+    """What a playback frame paints: the few pixels the playhead leaves and enters."""
+    x, height = SIZE[0] // 2, SIZE[1]
+    strip = QRegion(QRect(x, 0, 5, height)) + QRegion(QRect(x + 3, 0, 5, height))
+    widget.render(CANVAS, QPoint(), strip)
+
+
 def median_ms(action: Callable[[], None], repeats: int = REPEATS) -> float:
     times = []
     for _ in range(repeats):
@@ -90,6 +98,7 @@ def bench_ours(score: Score) -> dict[str, float]:
     paint(view.viewport())
     first = (time.perf_counter() - start) * 1000
     repaint = median_ms(lambda: paint(view.viewport()))
+    frame = median_ms(lambda: paint_strip(view.viewport()))
 
     factors = iter([1.25, 0.8] * REPEATS)
 
@@ -109,8 +118,8 @@ def bench_ours(score: Score) -> dict[str, float]:
     view.fit_to_window()
     fit = median_ms(lambda: paint(view.viewport()), 10)
     view.close()
-    return {"first_paint_ms": first, "repaint_ms": repaint, "zoom_step_ms": zoom_ms,
-            "add_note_ms": add_ms, "repaint_fit_ms": fit}
+    return {"first_paint_ms": first, "repaint_ms": repaint, "playhead_frame_ms": frame,
+            "zoom_step_ms": zoom_ms, "add_note_ms": add_ms, "repaint_fit_ms": fit}
 
 
 def bench_items(score: Score) -> dict[str, float]:
@@ -133,6 +142,7 @@ def bench_items(score: Score) -> dict[str, float]:
     paint(view.viewport())
     first = (time.perf_counter() - start) * 1000
     repaint = median_ms(lambda: paint(view.viewport()))
+    frame = median_ms(lambda: paint_strip(view.viewport()))
     factors = iter([1.25, 0.8] * REPEATS)
 
     def zoom() -> None:
@@ -152,8 +162,8 @@ def bench_items(score: Score) -> dict[str, float]:
     view.fitInView(scene.itemsBoundingRect())
     fit = median_ms(lambda: paint(view.viewport()), 10)
     view.close()
-    return {"first_paint_ms": first, "repaint_ms": repaint, "zoom_step_ms": zoom_ms,
-            "add_note_ms": add_ms, "repaint_fit_ms": fit}
+    return {"first_paint_ms": first, "repaint_ms": repaint, "playhead_frame_ms": frame,
+            "zoom_step_ms": zoom_ms, "add_note_ms": add_ms, "repaint_fit_ms": fit}
 
 
 def main() -> int:
@@ -173,13 +183,14 @@ def main() -> int:
             result = bench(score)
             rows.append({"notes": score.note_count(), "bars": score.bars,
                          "implementation": name, **{k: round(v, 2) for k, v in result.items()}})
-    columns = ("first_paint_ms", "repaint_ms", "zoom_step_ms", "add_note_ms", "repaint_fit_ms")
-    header = f"{'notes':>6}  {'implementation':<34}" + "".join(f"{c:>16}" for c in columns)
+    columns = ("first_paint_ms", "repaint_ms", "playhead_frame_ms", "zoom_step_ms", "add_note_ms",
+               "repaint_fit_ms")
+    header = f"{'notes':>6}  {'implementation':<34}" + "".join(f"{c:>19}" for c in columns)
     print(header)
     print("-" * len(header))
     for row in rows:
         print(f"{row['notes']:>6}  {row['implementation']:<34}"
-              + "".join(f"{row[c]:>16.2f}" for c in columns))
+              + "".join(f"{row[c]:>19.2f}" for c in columns))
     ours_2k = next(r for r in rows if r["notes"] == SIZES[0] and "ours" in r["implementation"])
     verdict = {key: ours_2k[key] <= limit for key, limit in TARGETS.items()}
     print(f"\ntargets at {SIZES[0]} notes: "

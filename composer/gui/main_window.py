@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentFiles(self.settings)
         self.corpus_loader = corpus_loader
         self.corpus: Corpus | None = None
+        self.chorale_browser: ChoraleBrowser | None = None  # while it is open
         self.document = ScoreDocument(parent=self)
         self._untitled_name = "Untitled"
         self.roll = PianoRollView(self.document)

@@ -138,6 +138,7 @@ class PianoRollView(QAbstractScrollArea):
         self._indexes = [_VoiceIndex(i, v) for i, v in enumerate(document.score.voices)]
         self._hover_pitch: int | None = None
         self._play_position: float | None = None  # the sounding step while playing
+        self._painted_playhead_x: float | None = None
         self._follow_playback = True
         self._note_font = QFont()
         self._note_font.setPointSizeF(7.5)
@@ -326,7 +327,7 @@ class PianoRollView(QAbstractScrollArea):
     def _playhead_changed(self, step: int) -> None:
         if self._play_position is None or self._follow_playback:
             self._scroll_to(step)
-        self._repaint_all()
+        self._move_playhead()
 
     def _scroll_to(self, step: float) -> None:
         x = self._x_of_step(step)
@@ -345,7 +346,18 @@ class PianoRollView(QAbstractScrollArea):
         self._play_position = step
         if step is not None and self._follow_playback:
             self._scroll_to(step)
-        self._repaint_all()
+        self._move_playhead()
+
+    def _move_playhead(self) -> None:
+        """Repaint only the strips the playhead leaves and enters: during playback this runs
+        every frame, and the notes under a strip are all that needs drawing again (a scroll
+        repaints everything by itself)."""
+        height = self.viewport().height()
+        old = self._painted_playhead_x
+        new = self._x_of_step(self._shown_playhead())
+        for x in (new,) if old is None else (old, new):
+            self.viewport().update(QRect(math.floor(x) - 2, 0, 5, height))
+        self.ruler.update()
 
     def _shown_playhead(self) -> float:
         return self.document.playhead if self._play_position is None else self._play_position
@@ -663,6 +675,7 @@ class PianoRollView(QAbstractScrollArea):
         self._paint_gesture(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         x = self._x_of_step(self._shown_playhead())
+        self._painted_playhead_x = x
         painter.setPen(QPen(theme.PLAYHEAD, 1.5))
         painter.drawLine(QLineF(x, clip.top(), x, clip.bottom() + 1))
         painter.end()
