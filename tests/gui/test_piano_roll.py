@@ -56,12 +56,25 @@ def test_click_selects_a_note_and_shift_click_adds_to_the_selection(window, roll
     assert window.document.undo_stack.count() == 0
 
 
-def test_clicking_another_voices_note_makes_that_voice_active(window, roll):
+def test_with_the_select_tool_clicking_another_voices_note_makes_that_voice_active(window,
+                                                                                   roll):
     tenor = Note(0, 4, 60)
     load(window, score_with((), (), (tenor,)))
+    roll.set_tool(Tool.SELECT)
     click(roll, note_point(roll, 2, tenor))
+    assert roll.selection == {(2, tenor)}
     assert roll.active_voice == 2
     assert window.voice_actions[2].isChecked()
+
+
+def test_drawing_on_another_voices_note_adds_a_unison_in_the_active_voice(window, roll):
+    tenor = Note(0, 8, 60)
+    load(window, score_with((), (), (tenor,)))
+    roll.set_active_voice(1)
+    click(roll, note_point(roll, 2, tenor))
+    score = window.document.score
+    assert score.voices[1] == (Note(4, 4, 60),)
+    assert score.voices[2] == (tenor,)
 
 
 def test_ctrl_drag_on_empty_space_selects_notes_inside_the_rubber_band(window, roll):
