@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         self.draw_tool_action = self._action(
             "&Draw", lambda: roll.set_tool(Tool.DRAW), QKeySequence("D"),
             icon=icons.draw_tool_icon(), view_scoped=True,
-            tip="Draw: click to add a note, drag to set its length (D)")
+            tip="Draw: click to add a note to the active voice, drag to set its length (D)")
         self.select_tool_action = self._action(
             "&Select", lambda: roll.set_tool(Tool.SELECT), QKeySequence("V"),
             icon=icons.select_tool_icon(), view_scoped=True,

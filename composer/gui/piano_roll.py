@@ -371,16 +371,16 @@ class PianoRollView(QAbstractScrollArea):
     def note_at(self, pos: QPointF) -> tuple[NoteRef, bool] | None:
         """The top-most note under `pos` and whether `pos` is on its right (resize) edge.
 
-        Drawing reaches only the active voice, so a note can be drawn in unison with another
-        voice's; the select tool reaches every voice, the active one first."""
+        Drawing reaches the active voice and selected notes only, so a note can be drawn in
+        unison with another voice's; the select tool reaches every voice, the active first."""
         step = self._step_at(pos.x())
         pitch = self._pitch_at(pos.y())
-        order = [self._active_voice]
-        if self._tool is Tool.SELECT:
-            order += [v for v in range(4) if v != self._active_voice]
+        order = [self._active_voice] + [v for v in range(4) if v != self._active_voice]
         for voice in order:
+            reachable = voice == self._active_voice or self._tool is Tool.SELECT
             for note in self._indexes[voice].between(step, step + 1e-9):
-                if note.pitch == pitch and note.start <= step < note.end:
+                if (note.pitch == pitch and note.start <= step < note.end
+                        and (reachable or (voice, note) in self._selection)):
                     right = self._x_of_step(note.end)
                     width = note.duration * self._step_width
                     grab = min(EDGE_GRAB, width / 3)

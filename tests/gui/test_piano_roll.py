@@ -305,3 +305,14 @@ def test_f_key_toggles_a_fermata_at_the_playhead(window, roll):
     assert window.document.undo_stack.undoText() == "Add fermata"
     key(roll, Qt.Key.Key_F)
     assert window.document.score.fermatas == frozenset()
+
+
+def test_a_rubber_band_selection_across_voices_moves_together_when_drawing(window, roll):
+    soprano, bass = Note(0, 4, 72), Note(0, 4, 60)
+    load(window, score_with((soprano,), (), (), (bass,)))
+    drag(roll, point(roll, 0, 74), point(roll, 3, 58), CTRL)
+    assert roll.selection == {(0, soprano), (3, bass)}
+    start = note_point(roll, 3, bass)
+    drag(roll, start, start + QPoint(int(4 * roll.step_width), 0))
+    score = window.document.score
+    assert score.voices[0] == (Note(4, 4, 72),) and score.voices[3] == (Note(4, 4, 60),)
