@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -45,10 +46,12 @@ def seed_score():
     return entry.id, entry.score.slice(0, 64)
 
 
-def torch_sampling(model, seed, steps: int, refeed: bool, rng: np.random.Generator) -> float:
+def torch_sampling(model, seed, steps: int, refeed: bool, rng: np.random.Generator
+                   ) -> tuple[float, float]:
     """Sample with the network's own forward: re-feeding everything for every token, or
     stepping nn.LSTM one token at a time with its state carried. Inputs are kept up to
-    date token by token, with the same mask and sampling rule as ours. Returns seconds."""
+    date token by token, with the same mask and sampling rule as ours. Returns wall and CPU
+    seconds."""
     st = encode(seed.with_meta(length=seed.length + steps))
     grid = st.grid.astype(np.int64)
     inputs = {k: torch.from_numpy(v) for k, v in
@@ -56,7 +59,7 @@ def torch_sampling(model, seed, steps: int, refeed: bool, rng: np.random.Generat
     tokens, states = inputs["tokens"], inputs["states"]
     mask = torch.from_numpy(_mask_table(VOICE_RANGES))
     start = seed.length * 4
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     vstate = states[start:start + 4].numpy().copy()
     with torch.no_grad():
         state = None
@@ -78,7 +81,7 @@ def torch_sampling(model, seed, steps: int, refeed: bool, rng: np.random.Generat
                 tokens[i + 1] = tok
             if i + 4 < len(tokens):
                 states[i + 4] = int(vstate[v])
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def main() -> int:
@@ -93,35 +96,45 @@ def main() -> int:
     sampler = Sampler(model)
     chorale, seed = seed_score()
 
-    def ours(candidates: int) -> list[float]:
-        times = []
+    def ours(candidates: int) -> tuple[list[float], list[float]]:
+        wall, cpu = [], []
         for r in range(args.repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             sampler.continuation(seed, STEPS, options=SamplingOptions(candidates=candidates,
                                                                       seed=r))
-            times.append(time.perf_counter() - t0)
-        return times
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+        return wall, cpu
 
+    load_before = os.getloadavg()[0]
     ours(1)  # warm-up: first calls allocate buffers
-    one = ours(1)
-    eight = ours(8)
+    one, one_cpu = ours(1)
+    eight, eight_cpu = ours(8)
     with single_thread():
-        stepped = torch_sampling(model, seed, STEPS, refeed=False, rng=np.random.default_rng(0))
-        refeed = torch_sampling(model, seed, STEPS, refeed=True, rng=np.random.default_rng(0))
+        stepped, stepped_cpu = torch_sampling(model, seed, STEPS, refeed=False,
+                                              rng=np.random.default_rng(0))
+        refeed, refeed_cpu = torch_sampling(model, seed, STEPS, refeed=True,
+                                            rng=np.random.default_rng(0))
+    load_after = os.getloadavg()[0]
     ms = statistics.median(one) * 1000
     ms8 = statistics.median(eight) * 1000
+    cpu1 = statistics.median(one_cpu) * 1000
+    cpu8 = statistics.median(eight_cpu) * 1000
     rows = [
-        ("ours: numpy stepper, 1 candidate", ms, 1.0),
-        ("ours: numpy stepper, 8 candidates in one batch", ms8, ms8 / ms),
-        ("nn.LSTM stepped with carried state", stepped * 1000, stepped * 1000 / ms),
-        ("re-feed whole sequence per token (course notebook)", refeed * 1000, refeed * 1000 / ms),
+        ("ours: numpy stepper, 1 candidate", ms, cpu1, 1.0),
+        ("ours: numpy stepper, 8 candidates in one batch", ms8, cpu8, ms8 / ms),
+        ("nn.LSTM stepped with carried state", stepped * 1000, stepped_cpu * 1000,
+         stepped * 1000 / ms),
+        ("re-feed whole sequence per token (course notebook)", refeed * 1000,
+         refeed_cpu * 1000, refeed * 1000 / ms),
     ]
     print(f"16 bars (1,024 tokens) after 4 bars of {chorale}, model {ckpt.path.name} "
           f"({ckpt.config.cell} {ckpt.config.layers}x{ckpt.config.hidden}); median of "
-          f"{args.repeats} for ours")
-    print(f"{'method':52} {'ms':>10} {'x ours':>8}")
-    for name, t, ratio in rows:
-        print(f"{name:52} {t:10.1f} {ratio:8.2f}")
+          f"{args.repeats} for ours; load average {load_before:.1f} -> {load_after:.1f} "
+          f"on {os.cpu_count()} cores")
+    print(f"{'method':52} {'wall ms':>10} {'CPU ms':>10} {'x ours':>8}")
+    for name, t, c, ratio in rows:
+        print(f"{name:52} {t:10.1f} {c:10.1f} {ratio:8.2f}")
     speedup = refeed * 1000 / ms
     checks = {"ours_ms_le_100": ms <= 100, "speedup_vs_refeed_ge_50": speedup >= 50,
               "eight_candidates_le_1_5x": ms8 / ms <= 1.5}
@@ -130,8 +143,12 @@ def main() -> int:
         "benchmark": "generation", "model": str(ckpt.path.resolve().relative_to(ROOT)),
         "config": ckpt.config.to_dict(), "seed_chorale": chorale, "tokens": STEPS * 4,
         "ours_ms_median": round(ms, 2), "ours_ms_all": [round(t * 1000, 2) for t in one],
-        "ours_8_candidates_ms_median": round(ms8, 2), "candidates_8_over_1": round(ms8 / ms, 3),
+        "ours_cpu_ms_median": round(cpu1, 2),
+        "ours_8_candidates_ms_median": round(ms8, 2), "ours_8_candidates_cpu_ms": round(cpu8, 2),
+        "candidates_8_over_1": round(ms8 / ms, 3),
         "nn_lstm_stepped_ms": round(stepped * 1000, 1), "refeed_ms": round(refeed * 1000, 1),
+        "refeed_cpu_ms": round(refeed_cpu * 1000, 1),
+        "load_average": [round(load_before, 2), round(load_after, 2)],
         "speedup_vs_refeed": round(speedup, 1), "targets": checks,
         "machine": f"{platform.processor() or platform.machine()}, "
                    f"{torch.get_num_threads()} torch threads available",

@@ -36,7 +36,7 @@ def _training(rows: list[dict]) -> None:
             card = load_checkpoint(path).card
             row["minutes"] = card.get("minutes")
             row["command"] = card.get("command")
-            row["model"] = str(path.resolve().relative_to(ROOT))
+            row["model"] = str((ROOT / path).resolve().relative_to(ROOT))
 
 
 def main() -> int:

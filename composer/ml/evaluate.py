@@ -123,7 +123,7 @@ def comparison_table(checkpoints: Sequence[str], dataset: str = "corpus", split:
     for name in [*checkpoints, *([reference] if reference else [])]:
         ckpt = load_checkpoint(name)
         trained_on = ckpt.card.get("data", {}).get("dataset")
-        rows.append({"model": str(ckpt.path), "cell": ckpt.config.cell,
+        rows.append({"model": _shown(ckpt.path), "cell": ckpt.config.cell,
                      "parameters": parameter_count(ckpt.model), "trained_on": trained_on,
                      **evaluate_model(ckpt.model, chorales)})
     train = load_chorales(dataset, "train", jsb_path, limit)
@@ -147,3 +147,13 @@ def format_table(rows: Sequence[dict]) -> str:
         lines.append(f"({rows[0]['data']}, nats; per note = one pitch per voice per step, "
                      "a held pitch counting as that pitch)")
     return "\n".join(lines)
+
+
+def _shown(path) -> str:
+    """A path as short as it can be said: relative to the working directory when inside."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
