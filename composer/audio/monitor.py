@@ -3,7 +3,8 @@
 The tests and the audio benchmark use it to check the real output, not the synthesizer's
 intentions: in CI the default sink is a null sink (`composer_null`) whose monitor carries
 exactly what applications played. Each recorded sample gets the monotonic time at which it
-was played, within a few milliseconds (the recorder's own 5 ms fragments).
+was played, from the stream's own sample count anchored on the least-delayed chunk, so a
+busy machine that delays the recorder does not blur the timing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 DEFAULT_MONITOR = "composer_null.monitor"
 RATE = 44100
+SETTLE = 0.3
 
 
 def pulse_problem(monitor: str = DEFAULT_MONITOR) -> str | None:
@@ -87,6 +89,10 @@ class MonitorRecorder:
                 self.stop()
                 raise RuntimeError(f"parec recorded nothing from {self.monitor}")
             time.sleep(0.01)
+        # A new recording stream may first get a burst of buffered samples, faster than
+        # real time; the timeline below assumes real-time pace, so that start is dropped.
+        time.sleep(SETTLE)
+        self._chunks = []
 
     def _read(self) -> None:
         fd = self._process.stdout.fileno()
@@ -99,7 +105,7 @@ class MonitorRecorder:
             data, leftover = leftover + data, b""
             if len(data) % 2:
                 data, leftover = data[:-1], data[-1:]
-            self._chunks.append((now, data))
+            self._chunks.append((now, data))  # the list may be swapped by start()
 
     def stop(self) -> Recording:
         if self._process is not None:
@@ -107,11 +113,14 @@ class MonitorRecorder:
             self._process.wait(timeout=5)
         if self._thread is not None:
             self._thread.join(timeout=5)
-        samples, times = [], []
-        for arrived, data in self._chunks:
-            chunk = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
-            samples.append(chunk)
-            times.append(arrived - (len(chunk) - np.arange(len(chunk))) / self.rate)
-        if not samples:
+        if not self._chunks:
             return Recording(np.zeros(0, np.float32), np.zeros(0), self.rate)
-        return Recording(np.concatenate(samples), np.concatenate(times), self.rate)
+        samples = np.concatenate([np.frombuffer(data, dtype="<i2") for _, data in self._chunks])
+        # The stream runs on the sink's clock, so sample i was played at start + i / rate. A
+        # chunk can arrive late (a busy machine delays the recorder) but never early, so the
+        # earliest arrival relative to its last sample fixes `start` best.
+        ends = np.cumsum([len(data) // 2 for _, data in self._chunks])
+        arrivals = np.array([arrived for arrived, _ in self._chunks])
+        start = float(np.min(arrivals - ends / self.rate))
+        times = start + np.arange(len(samples)) / self.rate
+        return Recording(samples.astype(np.float32) / 32768.0, times, self.rate)

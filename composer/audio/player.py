@@ -14,20 +14,21 @@ the second:
   from Python must run Python code for every buffer, and every GIL hold or busy GUI-thread
   moment longer than the buffer becomes a click, or a larger buffer and so more latency.
   Measured with the GUI thread stalled 300 ms out of every 470 ms: beats stay within
-  2.5 ms of their grid, where notes sent from a GUI-thread timer land up to 295 ms late.
-- Accurate playhead. The sequencer's clock counts the samples actually rendered, so the
-  playhead is that clock minus what is still on its way out (`latency`, two periods), not
-  a wall-clock guess that drifts from the sound card. benchmarks/bench_audio.py records
-  the PulseAudio monitor and compares the playhead with the onsets heard: 0.4 ms early
-  on average, 7 ms at worst, where a wall-clock playhead is 21 ms early on average.
-- Short latency. The driver hands over small periods (512 frames, about 12 ms), so Play
-  is heard 21 ms after the click and an auditioned key 20 ms after it (same benchmark).
+  5 ms of their grid, where notes sent from a GUI-thread timer land up to 300 ms late.
+- Accurate playhead. The playhead is the sequencer's clock, the samples actually rendered,
+  minus what is still on its way out (`latency`, one period). It stays locked to the sound
+  when the sound card's clock drifts from the system clock or the stream stalls, which a
+  wall-clock playhead (time since Play) does not. benchmarks/bench_audio.py records the
+  PulseAudio monitor: the playhead is within 2 ms of the onsets on average, 6 ms at worst.
+- Short latency. The driver hands over small periods (512 frames, about 12 ms); the first
+  sample of a Play or an audition reaches the device within 10 ms (same benchmark).
 - The same on every system. FluidSynth ships a native driver for each platform, and the
   same sequencer code runs everywhere; Qt would add a second audio stack to configure.
-- Honest limits. The latency constant is measured for PulseAudio (and PipeWire's Pulse
-  server); other drivers are assumed to buffer the same two periods. A sound server that
-  holds a new stream back (PulseAudio's null sink does for about a second) delays only
-  the engine's start, which happens when the window first appears.
+- Honest limits. The latency constant is measured on PulseAudio's null sink; a hardware
+  sink adds its own latency (PulseAudio reports it per stream, typically 5-25 ms), which
+  FluidSynth's driver does not expose, so there the playhead leads the sound by that much.
+  A sound server that holds a new stream back (PulseAudio's null sink does for about a
+  second) delays only the engine's start, which happens when the window first appears.
 
 The timing logic (which notes when, which step is sounding) lives in
 `composer.audio.schedule`; this module only hands its notes to FluidSynth and reads the
@@ -96,9 +97,9 @@ class RealtimePlayer:
         self._event = self._lib.new_fluid_event()
         self._lib.fluid_event_set_source(self._event, -1)
         self._lib.fluid_event_set_dest(self._event, self._dest)
-        # Heard = rendered minus what waits on the way out: the period being handed over and
-        # the driver's buffer (PERIODS periods all told; measured in bench_audio.py).
-        self.latency = period_size * PERIODS / self.synth.sample_rate
+        # Heard = rendered minus what waits on the way out: about one period between the
+        # period being handed over and the server's buffer (measured in bench_audio.py).
+        self.latency = period_size / self.synth.sample_rate
         self._plan: PlaybackPlan | None = None
         self._origin = 0  # sequencer tick (ms) at which the plan's time 0 is rendered
 
