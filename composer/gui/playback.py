@@ -186,11 +186,11 @@ def install_playback(
         lambda problem: problem and window.statusBar().showMessage(problem, 15000))
 
     _EngineWarmUp(window, controller)
-    player_owner = [controller]
 
     def release() -> None:
+        """Close the audio output when the window goes, or the application quits."""
         with contextlib.suppress(RuntimeError):
-            player_owner[0].close()
+            controller.close()
 
     window.destroyed.connect(release)
     app = QApplication.instance()
