@@ -74,8 +74,8 @@ def register(subparsers) -> None:
                    help="sample N at once and keep the most likely")
     g.add_argument("--seed", type=int, help="random seed, for the same result again")
     g.add_argument("--phrase-bars", type=int,
-                   help="a fermata every N bars in the new music (default: the seed's phrase "
-                   "length, none if it has no fermatas)")
+                   help="a fermata every N bars in the new music, 0 for none (default: the "
+                   "seed's phrase length, else 2)")
     g.add_argument("-o", "--output", required=True, help="file ending in .mid or .musicxml")
     g.set_defaults(handler=run_generate)
 

@@ -72,3 +72,16 @@ def test_evaluate_prints_the_model_beside_the_baselines(tmp_path, model_file, ch
     assert "repeat previous step" in text and "NLL/note" in text
     rows = json.loads(out.read_text())
     assert len(rows) == 3 and rows[-1]["model"] == "repeat previous step"
+
+
+def test_new_music_gets_phrase_fermatas_at_the_seed_phrase_length(small_corpus):
+    from composer.ml.generate import phrase_fermatas
+
+    score = small_corpus.get("bwv10.7").score  # fermatas 64, 128, 208, 336 (16 steps a bar)
+    marks = phrase_fermatas(score, 240, 400)
+    assert marks == frozenset({272, 336})  # median gap 4 bars, counted on from 208
+    assert phrase_fermatas(score, 240, 400, phrase_bars=2) == frozenset({240, 272, 304, 336,
+                                                                         368})
+    assert phrase_fermatas(score, 240, 400, phrase_bars=0) == frozenset()
+    plain = score.with_meta(fermatas=frozenset())
+    assert phrase_fermatas(plain, 64, 128) == frozenset({64, 96})
