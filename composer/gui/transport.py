@@ -102,8 +102,8 @@ class TransportController(QObject):
         self.loop_action.setCheckable(True)
         self.loop_action.setShortcut(QKeySequence("L"))
         self.loop_action.toggled.connect(lambda _: self._replan())
-        self.follow_action = QAction(style.standardIcon(sp.SP_ArrowRight), "&Follow Playhead",
-                                     self)
+        self.follow_action = QAction("&Follow Playhead", self)
+        self.follow_action.setIconText("Follow")
         self.follow_action.setCheckable(True)
         self.follow_action.setChecked(_as_bool(self.settings.value(FOLLOW_KEY, True)))
         self.follow_action.setToolTip("Scroll the piano roll to keep the playhead in view")
@@ -403,6 +403,8 @@ class TransportToolBar(QToolBar):
         self.addActions([controller.play_action, controller.stop_action])
         self.addSeparator()
         self.addActions([controller.loop_action, controller.follow_action])
+        self.widgetForAction(controller.follow_action).setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.time_label = QLabel()
         self.time_label.setMinimumWidth(90)
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
