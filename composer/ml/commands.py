@@ -14,7 +14,8 @@ def register(subparsers) -> None:
                               description="Train on the Bach corpus (or the JSB set for "
                               "benchmarks). Runs under torchrun for several processes.")
     p.add_argument("--cell", choices=("lstm", "gru", "reference"), default="lstm")
-    p.add_argument("-o", "--out", help="checkpoint to write (default models/CELL.pt)")
+    p.add_argument("-o", "--out", help="checkpoint to write (default models/CELL.pt, or "
+                   "benchmarks/checkpoints/jsb_CELL.pt for --data jsb)")
     p.add_argument("--data", choices=("corpus", "jsb"), default="corpus",
                    help="corpus: music21's Bach chorales; jsb: the JSB 16th set (benchmarks)")
     p.add_argument("--jsb-path", help="Jsb16thSeparated.json (default ../shared/data/jsb16th)")
@@ -93,7 +94,9 @@ def run_train(args: argparse.Namespace) -> int:
         model = ModelConfig(cell=args.cell, hidden=args.hidden, layers=args.layers,
                             embed=args.embed, dropout=args.dropout)
         cfg = TrainConfig(
-            out=args.out or f"models/{args.cell}.pt", dataset=args.data, jsb_path=args.jsb_path,
+            out=args.out or (f"models/{args.cell}.pt" if args.data == "corpus"
+                             else f"benchmarks/checkpoints/jsb_{args.cell}.pt"),
+            dataset=args.data, jsb_path=args.jsb_path,
             limit=args.limit, model=model, window_steps=args.window, batch_size=args.batch_size,
             windows_per_epoch=args.windows_per_epoch, epochs=args.epochs,
             max_minutes=args.max_minutes, max_steps=args.max_steps, optimizer=args.optimizer,
