@@ -121,6 +121,23 @@ class RealtimePlayer:
             "is running. Exporting WAV still works."
         )
 
+    # --- output --------------------------------------------------------------------------
+    @property
+    def suspended(self) -> bool:
+        return not self._driver
+
+    def suspend(self) -> None:
+        """Close the output while nothing plays: an open stream costs a few per cent of a
+        core even in silence. The synthesizer and its clock stay; `resume` reopens."""
+        if self._driver and self._plan is None:
+            self._lib.delete_fluid_audio_driver(self._driver)
+            self._driver = None
+
+    def resume(self) -> None:
+        """Reopen the output closed by `suspend` (raises AudioUnavailable if it is gone)."""
+        if not self._driver:
+            self._open_driver([self.driver_name])
+
     # --- clock ---------------------------------------------------------------------------
     def tick(self) -> int:
         """The sequencer's clock in ms: how much audio the synthesizer has rendered."""
@@ -154,6 +171,7 @@ class RealtimePlayer:
     # --- transport -----------------------------------------------------------------------
     def play(self, plan: PlaybackPlan) -> None:
         """Start `plan` now, replacing whatever was playing."""
+        self.resume()
         self.stop()
         self._plan = plan
         self._origin = self.tick()
@@ -190,6 +208,7 @@ class RealtimePlayer:
     def audition(self, voice: int, pitch: int, velocity: int = AUDITION_VELOCITY,
                  seconds: float = AUDITION_SECONDS) -> None:
         """Sound one note now with the voice's instrument, released after `seconds`."""
+        self.resume()
         channel = VOICE_CHANNELS[voice]
         self._lib.fluid_synth_noteoff(self.synth.handle, channel, pitch)
         self._lib.fluid_synth_noteon(self.synth.handle, channel, pitch, velocity)

@@ -34,6 +34,8 @@ FOLLOW_KEY = "playback/follow"
 FRAME_MS = 16
 # A sample clock frozen this long while playing means the output is gone.
 STALL_SECONDS = 3.0
+# The output closes after this long without playing or auditioning, and reopens on demand.
+IDLE_SUSPEND_MS = 60_000
 
 
 class TransportController(QObject):
@@ -81,6 +83,10 @@ class TransportController(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._advance)
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(IDLE_SUSPEND_MS)
+        self._idle.timeout.connect(self._suspend_when_idle)
         self._create_actions()
 
         document.scoreChanged.connect(self._replan)
@@ -209,7 +215,25 @@ class TransportController(QObject):
     def _adopt(self, player: RealtimePlayer) -> None:
         self._player = player
         self._set_warning(player.synth.warning or "")
+        self._idle.start()
         self.engineReady.emit()
+
+    def _suspend_when_idle(self) -> None:
+        if self._player is not None and not self.playing and not self.problem:
+            self._player.suspend()
+
+    def _output(self) -> RealtimePlayer | None:
+        """The player with its output open, or None with `problem` saying why not."""
+        player = self.start_engine()
+        if player is None:
+            return None
+        try:
+            player.resume()
+        except AudioError as exc:
+            self._set_problem(str(exc))
+            return None
+        self._idle.start()
+        return player
 
     @property
     def player(self) -> RealtimePlayer | None:
@@ -225,6 +249,7 @@ class TransportController(QObject):
             player.close()
         with contextlib.suppress(RuntimeError):
             self._timer.stop()
+            self._idle.stop()
 
     def _set_warning(self, warning: str) -> None:
         if warning != self.warning:
@@ -273,7 +298,7 @@ class TransportController(QObject):
         if self._opening is not None:
             self._play_when_open = True
             return
-        player = self.start_engine()
+        player = self._output()
         if player is None or self.playing:
             return
         start = self.document.playhead
@@ -304,6 +329,7 @@ class TransportController(QObject):
 
     def _halt(self) -> None:
         self._timer.stop()
+        self._idle.start()
         if self._player is not None:
             self._player.stop()
         self._update_actions()
@@ -311,7 +337,7 @@ class TransportController(QObject):
 
     def audition(self, voice: int, pitch: int) -> None:
         """Sound a pitch briefly with the voice's instrument (keyboard clicks, new notes)."""
-        player = self.start_engine()
+        player = self._output()
         if player is not None:
             player.audition(voice, pitch)
 

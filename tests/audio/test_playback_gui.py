@@ -105,6 +105,14 @@ def test_play_pressed_while_the_engine_opens_starts_once_it_is_open(qtbot, tmp_p
     controller.stop()
 
 
+def test_play_reopens_an_output_closed_while_idle(window, playback):
+    playback.player.suspend()
+    assert playback.player.suspended
+    press(window, Qt.Key.Key_Space)
+    assert playback.playing and not playback.player.suspended
+    assert playback.player.wait_until_running()
+
+
 def test_playback_reaches_the_end_and_returns_to_where_it_started(window, playback):
     window.document.reset(chord_score(chords=2, tempo=120.0))  # 1 s
     playback.play()

@@ -89,3 +89,19 @@ def test_audition_sounds_one_short_note_at_once(player, recorder):
     onsets = recording.onsets()
     assert len(onsets) == 1 and asked <= onsets[0] < asked + 0.2
     assert recording.last_sound() < asked + 1.3
+
+
+def test_a_suspended_output_costs_no_clock_and_reopens_for_the_next_note(player, recorder):
+    player.suspend()
+    assert player.suspended
+    before = player.tick()
+    time.sleep(0.3)
+    assert player.tick() == before  # no stream: nothing rendered
+    player.resume()
+    assert not player.suspended and player.wait_until_running()
+    asked = time.monotonic()
+    player.audition(1, 67)
+    time.sleep(1.2)
+    recording = recorder.stop()
+    onsets = recording.onsets()
+    assert len(onsets) == 1 and asked <= onsets[0] < asked + 0.2
