@@ -72,6 +72,9 @@ def probe_library(names: Sequence[str]) -> str | None:
     return missing_library_message("; ".join(errors) or "no library name given")
 
 
+FLUID_INFO = 3
+
+
 @dataclass(frozen=True)
 class FluidSynth:
     """pyfluidsynth, plus the few C functions it does not wrap that Composer needs."""
@@ -104,6 +107,10 @@ def _import_pyfluidsynth() -> tuple[FluidSynth | None, str | None]:
                                    c.c_short, c.c_short, c.c_int)
     except AttributeError:
         return None, missing_library_message("the library found is older than FluidSynth 2")
+    # FluidSynth's informational chatter ("Using PulseAudio driver") is not for the user's
+    # terminal; warnings and errors still go there.
+    _prototype(library, "fluid_set_log_function", c.c_void_p, c.c_int, c.c_void_p,
+               c.c_void_p)(FLUID_INFO, None, None)
     return FluidSynth(fluidsynth, write_float, remove_events), None
 
 
