@@ -89,6 +89,14 @@ def _mask_table(ranges: Sequence[tuple[int, int]]) -> np.ndarray:
     return mask
 
 
+def _state_mask_table(ranges: Sequence[tuple[int, int]]) -> np.ndarray:
+    """[voice, voice state] -> additive mask: the voice's range, and no HOLD while the
+    voice is silent or has not begun. One lookup per token instead of several tests."""
+    mask = np.repeat(_mask_table(ranges)[:, None, :], STATES, axis=1)
+    mask[:, : SILENT + 1, HOLD] = -np.inf
+    return mask
+
+
 class Sampler:
     """Samples from one LSTM or GRU ChoraleRNN."""
 
@@ -126,7 +134,7 @@ class Sampler:
         B = options.candidates
         stepper = self.stepper
         out = np.repeat(grid[None], B, axis=0)
-        mask = _mask_table(options.ranges)
+        mask = _state_mask_table(options.ranges)
         inv_t = 1.0 / options.temperature
         top_p = options.top_p
         rng = np.random.default_rng(options.seed)
@@ -142,26 +150,28 @@ class Sampler:
         rank_region = B > 1 and last == end
         rows = np.arange(B)
         total = last - start
+        free_rows = free.tolist()
+        fermata_flags = [int(f) for f in fermata]
+        step_fn = stepper.step
         with self._lock, single_thread():
             state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B)
             for step in range(start, last):
                 if cancel is not None and cancel():
                     raise Cancelled("generation cancelled")
                 pos = step % steps_per_bar
-                ferm = int(fermata[step])
+                ferm = fermata_flags[step]
                 in_region = step < end
+                free_row = free_rows[step]
                 for v in range(4):
-                    sampled = in_region and free[step, v]
-                    logits = stepper.step(state, prev, vstate[:, v], v, pos, ferm,
-                                          logits=sampled or not in_region)
+                    sampled = in_region and free_row[v]
+                    voice_state = vstate[:, v]
+                    logits = step_fn(state, prev, voice_state, v, pos, ferm,
+                                     logits=sampled or not in_region)
                     if sampled:
                         if rank_region:
                             top = logits.max(1, keepdims=True)
                             lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
-                        logits += mask[v]
-                        hold_ok = vstate[:, v] > SILENT
-                        if not hold_ok.all():
-                            logits[~hold_ok, HOLD] = -np.inf
+                        logits += mask[v, voice_state]
                         if inv_t != 1.0:
                             logits *= inv_t
                         e = np.exp(logits - logits.max(1, keepdims=True))
@@ -169,15 +179,13 @@ class Sampler:
                         if top_p < 1.0:
                             order = np.argsort(-e, axis=1)
                             e = np.take_along_axis(e, order, 1)
-                            cs = np.cumsum(e, 1)
+                            cs = e.cumsum(1)
                             e[(cs - e) > top_p * cs[:, -1:]] = 0.0
-                            cs = np.cumsum(e, 1)
-                            idx = (cs < u[:, None] * cs[:, -1:]).sum(1)
-                            tok = order[rows, np.minimum(idx, VOCAB_SIZE - 1)]
-                        else:
-                            cs = np.cumsum(e, 1)
-                            tok = np.minimum((cs < u[:, None] * cs[:, -1:]).sum(1),
-                                             VOCAB_SIZE - 1)
+                            cs = e.cumsum(1)
+                            tok = order[rows, (cs < u[:, None] * cs[:, -1:]).sum(1)]
+                        else:  # u < 1, so the count stops before the last token
+                            cs = e.cumsum(1)
+                            tok = (cs < u[:, None] * cs[:, -1:]).sum(1)
                         if rank_region:  # masking only lowered the tokens not chosen
                             region_ll += logits[rows, tok] / inv_t - lse
                         out[:, step, v] = tok
@@ -187,7 +195,7 @@ class Sampler:
                             top = logits.max(1, keepdims=True)
                             lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
                             after_ll += logits[rows, tok] - lse
-                    vstate[:, v] = NEXT_STATE[vstate[:, v], tok]
+                    vstate[:, v] = NEXT_STATE[voice_state, tok]
                     prev = tok
                 if progress is not None:
                     progress(step - start + 1, total)

@@ -34,12 +34,20 @@ def _np(t: torch.Tensor) -> np.ndarray:
 
 
 class StepState:
-    """Hidden states of all layers side by side (B, layers*H); LSTM cells (layers, B, H)."""
+    """Hidden states of all layers side by side (B, layers*H); LSTM cells (layers, B, H).
+    The per-layer views a step reads and writes are made once, here."""
 
-    def __init__(self, h: np.ndarray, c: np.ndarray | None) -> None:
+    def __init__(self, h: np.ndarray, c: np.ndarray | None, hidden: int) -> None:
+        H, layers = hidden, h.shape[1] // hidden
         self.h = h
         self.c = c
-        self.h_t = torch.from_numpy(h)
+        self.h_t = h_t = torch.from_numpy(h)
+        # layer k reads [h of layer k-1, its own h] (layer 0: its own h) and writes its h
+        self.below = [h[:, :H]] + [h[:, (k - 1) * H:(k + 1) * H] for k in range(1, layers)]
+        self.below_t = [h_t[:, :H]] + [h_t[:, (k - 1) * H:(k + 1) * H]
+                                       for k in range(1, layers)]
+        self.own = [h[:, k * H:(k + 1) * H] for k in range(layers)]
+        self.top_t = h_t[:, (layers - 1) * H:]
 
 
 class Stepper:
@@ -110,9 +118,15 @@ class Stepper:
         if batch == self._batch:
             return
         self._batch = batch
+        H = self.hidden
         self.x = np.zeros((batch, self.gate_width), F)
+        self.x_t = torch.from_numpy(self.x)
         self.gates = [np.zeros((batch, self.gate_width), F) for _ in range(self.layers)]
         self.gates_t = [torch.from_numpy(g) for g in self.gates]
+        # LSTM (i, f, o, g): sigmoid part, i, f, o, g; GRU (r, z, n_x, n_h): rz, r, z, n_x, n_h
+        cuts = ((0, 3), (0, 1), (1, 2), (2, 3), (3, 4)) if self.lstm else \
+            ((0, 2), (0, 1), (1, 2), (2, 3), (3, 4))
+        self.gate_views = [[g[:, a * H:b * H] for a, b in cuts] for g in self.gates]
         self.tmp = np.zeros((batch, self.hidden), F)
         self.logits = np.zeros((batch, self.vocab), F)
         self.logits_t = torch.from_numpy(self.logits)
@@ -120,7 +134,7 @@ class Stepper:
     def zero_state(self, batch: int) -> StepState:
         h = np.zeros((batch, self.layers * self.hidden), F)
         c = np.zeros((self.layers, batch, self.hidden), F) if self.lstm else None
-        return StepState(h, c)
+        return StepState(h, c, self.hidden)
 
     def state_from_torch(self, state, batch: int) -> StepState:
         """The state nn.LSTM / nn.GRU returned for one sequence, repeated for a batch."""
@@ -135,58 +149,49 @@ class Stepper:
              position: int, fermata: int, logits: bool = True) -> np.ndarray | None:
         """Advance `state` in place by one input and return the logits (B, vocab) in a
         buffer the next step overwrites (None when `logits` is False)."""
-        H = self.hidden
-        self._buffers(len(prev))
+        if len(prev) != self._batch:
+            self._buffers(len(prev))
         x = self.x
-        np.take(self.token_table, prev, axis=0, out=x)
+        self.token_table.take(prev, axis=0, out=x)
         x += self.state_table[states]
         x += self.context_table[voice, min(position, MAX_POSITIONS - 1), fermata]
-        h, h_t, tmp = state.h, state.h_t, self.tmp
-        single = len(prev) == 1
-        for k in range(self.layers):
-            g, g_t = self.gates[k], self.gates_t[k]
+        tmp = self.tmp
+        single = self._batch == 1
+        for k, hk in enumerate(state.own):
+            g = self.gates[k]
             if single:
-                if k == 0:
-                    np.dot(h[:, :H], self.np_weights[0], out=g)
-                    g += x
-                else:
-                    np.dot(h[:, (k - 1) * H:(k + 1) * H], self.np_weights[k], out=g)
-                    g += self.np_biases[k]
-            elif k == 0:
-                torch.addmm(torch.from_numpy(x), h_t[:, :H], self.weights[0], out=g_t)
+                np.dot(state.below[k], self.np_weights[k], out=g)
+                g += x if k == 0 else self.np_biases[k]
             else:
-                torch.addmm(self.biases[k], h_t[:, (k - 1) * H:(k + 1) * H], self.weights[k],
-                            out=g_t)
-            hk = h[:, k * H:(k + 1) * H]
+                torch.addmm(self.x_t if k == 0 else self.biases[k], state.below_t[k],
+                            self.weights[k], out=self.gates_t[k])
             if self.lstm:
+                sig, i, f, o, gg = self.gate_views[k]
                 np.tanh(g, out=g)
-                s = g[:, :3 * H]
-                s *= 0.5
-                s += 0.5
+                sig *= 0.5
+                sig += 0.5
                 c = state.c[k]
-                c *= g[:, H:2 * H]
-                np.multiply(g[:, :H], g[:, 3 * H:], out=tmp)
+                c *= f
+                np.multiply(i, gg, out=tmp)
                 c += tmp
                 np.tanh(c, out=hk)
-                hk *= g[:, 2 * H:3 * H]
+                hk *= o
             else:
-                rz = g[:, :2 * H]
+                rz, r, z, n_x, n = self.gate_views[k]
                 np.tanh(rz, out=rz)
                 rz *= 0.5
                 rz += 0.5
-                n = g[:, 3 * H:]
-                n *= g[:, :H]
-                n += g[:, 2 * H:3 * H]
+                n *= r
+                n += n_x
                 np.tanh(n, out=n)
                 hk -= n
-                hk *= g[:, H:2 * H]
+                hk *= z
                 hk += n
         if not logits:
             return None
-        top = self.layers - 1
         if single:
-            np.dot(h[:, top * H:], self.np_w_out, out=self.logits)
+            np.dot(state.own[-1], self.np_w_out, out=self.logits)
             self.logits += self.np_b_out
         else:
-            torch.addmm(self.b_out, h_t[:, top * H:], self.w_out, out=self.logits_t)
+            torch.addmm(self.b_out, state.top_t, self.w_out, out=self.logits_t)
         return self.logits
