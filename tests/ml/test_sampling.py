@@ -112,3 +112,11 @@ def test_bad_options_are_refused_with_a_reason():
 def test_the_reference_network_is_not_sampled_step_by_step():
     with pytest.raises(ModelError, match="reference"):
         Sampler(tiny_model("reference"))
+
+
+def test_sampling_gives_back_the_thread_settings_it_borrowed(sampler, seed):
+    import torch
+
+    before = torch.get_num_threads()
+    sampler.continuation(seed, 8)
+    assert torch.get_num_threads() == before
