@@ -6,13 +6,10 @@ of audio.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import PySide6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -33,22 +30,7 @@ if TYPE_CHECKING:
     from composer.gui.main_window import MainWindow
 
 WAV_FILTER = "WAV audio (*.wav)"
-_IMMORTALS_GUARDED = False
 
-
-def guard_pyside_refcount_bug() -> None:
-    """PySide6 6.12 on Python 3.11 drops a reference to None (and to True or False) on calls
-    of C++ methods that return void or bool (painter.drawLine, widget.update, ...). A playing
-    window repaints sixty times a second, which frees None within seconds and aborts the
-    interpreter. Python 3.12 made these objects immortal and PySide6 6.11.3 has no such bug;
-    on the affected combination this gives them the same never-freed reference count."""
-    global _IMMORTALS_GUARDED
-    if _IMMORTALS_GUARDED or sys.version_info >= (3, 12):
-        return
-    if PySide6.__version_info__[:2] == (6, 12):
-        for immortal in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(immortal)).value += 1 << 40
-    _IMMORTALS_GUARDED = True
 
 
 class WavExporter(QObject):
@@ -145,7 +127,6 @@ def install_playback(
     library_names: Sequence[str] | None = None,
     drivers: Sequence[str] | None = None,
 ) -> TransportController:
-    guard_pyside_refcount_bug()
     controller = TransportController(window.document, window.settings, library_names, drivers,
                                      parent=window)
     window.playback = controller

@@ -12,11 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from composer.gui.main_window import MainWindow
 from composer.gui.piano_roll import PianoRollView
-from composer.gui.playback import guard_pyside_refcount_bug
 from composer.music.corpus import Corpus, build_corpus
 from composer.music.score import Note, Score
-
-guard_pyside_refcount_bug()  # the app does this at start; tests paint many frames too
 
 NONE = Qt.KeyboardModifier.NoModifier
 LEFT = Qt.MouseButton.LeftButton
