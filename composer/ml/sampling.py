@@ -134,7 +134,7 @@ class Sampler:
         B = options.candidates
         stepper = self.stepper
         out = np.repeat(grid[None], B, axis=0)
-        mask = _state_mask_table(options.ranges)
+        allowed = (_state_mask_table(options.ranges) == 0).astype(np.float32)
         inv_t = 1.0 / options.temperature
         top_p = options.top_p
         rng = np.random.default_rng(options.seed)
@@ -168,13 +168,16 @@ class Sampler:
                     logits = step_fn(state, prev, voice_state, v, pos, ferm,
                                      logits=sampled or not in_region)
                     if sampled:
-                        if rank_region:
-                            top = logits.max(1, keepdims=True)
-                            lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
-                        logits += mask[v, voice_state]
-                        if inv_t != 1.0:
-                            logits *= inv_t
-                        e = np.exp(logits - logits.max(1, keepdims=True))
+                        logits -= logits.max(1, keepdims=True)
+                        if inv_t == 1.0:
+                            e = np.exp(logits)
+                            if rank_region:
+                                lse = np.log(e.sum(1))
+                        else:
+                            if rank_region:
+                                lse = np.log(np.exp(logits).sum(1))
+                            e = np.exp(logits * inv_t)
+                        e *= allowed[v, voice_state]
                         u = uniforms[(step - start) * 4 + v]
                         if top_p < 1.0:
                             order = np.argsort(-e, axis=1)
@@ -186,8 +189,8 @@ class Sampler:
                         else:  # u < 1, so the count stops before the last token
                             cs = e.cumsum(1)
                             tok = (cs < u[:, None] * cs[:, -1:]).sum(1)
-                        if rank_region:  # masking only lowered the tokens not chosen
-                            region_ll += logits[rows, tok] / inv_t - lse
+                        if rank_region:
+                            region_ll += logits[rows, tok] - lse
                         out[:, step, v] = tok
                     else:
                         tok = out[:, step, v]

@@ -120,3 +120,36 @@ def test_sampling_gives_back_the_thread_settings_it_borrowed(sampler, seed):
     before = torch.get_num_threads()
     sampler.continuation(seed, 8)
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("temperature, top_p", [(1.0, 1.0), (0.6, 1.0), (1.0, 0.8)])
+def test_sampled_tokens_follow_the_networks_masked_distribution(sampler, seed, temperature,
+                                                                top_p):
+    import torch
+
+    from composer.ml.data import sequence_inputs
+    from composer.ml.sampling import _state_mask_table
+
+    draws = 20_000
+    start = seed.length
+    result = sampler.generate(seed, start, start + 1, voices=[0], options=SamplingOptions(
+        candidates=draws, seed=7, temperature=temperature, top_p=top_p))
+    tokens = np.array([grid[start, 0] for grid in result.grids])
+
+    grid = encode(result.score).grid.astype(np.int64)
+    inputs = sequence_inputs(grid, encode(result.score).fermata, seed.steps_per_bar)
+    with torch.no_grad():
+        logits, _ = sampler.model({k: torch.from_numpy(v)[None] for k, v in inputs.items()})
+    at = start * 4
+    mask = _state_mask_table(VOICE_RANGES)[0, inputs["states"][at]]
+    scaled = (logits[0, at].numpy().astype(np.float64) + mask) / temperature
+    p = np.exp(scaled - scaled.max())
+    p /= p.sum()
+    order = np.argsort(-p, kind="stable")
+    before = np.cumsum(p[order]) - p[order]
+    p[order[before > top_p]] = 0.0
+    p /= p.sum()
+
+    seen = np.bincount(tokens, minlength=p.size) / draws
+    assert seen[p == 0].sum() == 0
+    assert 0.5 * np.abs(seen - p).sum() < 0.03
