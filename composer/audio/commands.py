@@ -9,7 +9,7 @@ from pathlib import Path
 
 from composer.audio.library import AudioError
 from composer.audio.mixer import Mixer, VoiceMix, program_name
-from composer.audio.render import render_to_wav
+from composer.audio.render import all_cores, render_to_wav
 from composer.music.errors import ScoreError
 from composer.music.files import OPEN_SUFFIXES, read_score
 
@@ -53,7 +53,8 @@ def _render(args: argparse.Namespace) -> int:
         return 1
     started = time.perf_counter()
     try:
-        rendering = render_to_wav(score, args.output, mixer, args.soundfont)
+        rendering = render_to_wav(score, args.output, mixer, args.soundfont,
+                                  threads=all_cores())
     except AudioError as exc:
         print(f"composer render: {exc}", file=sys.stderr)
         return 1
