@@ -110,10 +110,8 @@ def bench_realtime(trials: int = 10) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from composer.gui.document import ScoreDocument
-    from composer.gui.playback import guard_pyside_refcount_bug
     from composer.gui.transport import TransportController
 
-    guard_pyside_refcount_bug()
     app = QApplication.instance() or QApplication([])
     settings = QSettings(tempfile.mktemp(suffix=".ini"), QSettings.Format.IniFormat)
     chord = Score(voices=tuple((Note(0, 2, p),) for p in (72, 67, 64, 48)), tempo=120.0,

@@ -167,9 +167,6 @@ def bench_items(score: Score) -> dict[str, float]:
 
 
 def main() -> int:
-    from composer.gui.playback import guard_pyside_refcount_bug
-
-    guard_pyside_refcount_bug()  # thousands of paints otherwise free None on PySide6 6.12
     app = QApplication.instance() or QApplication([])
     theme.apply_dark_palette(app)
     warm_up = chorale_like(200, seed=1)  # fonts, caches and code paths loaded before timing
