@@ -27,6 +27,7 @@ from composer.ml.errors import ModelError
 from composer.ml.model import MAX_POSITIONS, ChoraleRNN
 
 F = np.float32
+HALF = F(0.5)  # a float32 scalar keeps numpy on its fast same-type loop
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -168,8 +169,8 @@ class Stepper:
             if self.lstm:
                 sig, i, f, o, gg = self.gate_views[k]
                 np.tanh(g, out=g)
-                sig *= 0.5
-                sig += 0.5
+                sig *= HALF
+                sig += HALF
                 c = state.c[k]
                 c *= f
                 np.multiply(i, gg, out=tmp)
@@ -179,8 +180,8 @@ class Stepper:
             else:
                 rz, r, z, n_x, n = self.gate_views[k]
                 np.tanh(rz, out=rz)
-                rz *= 0.5
-                rz += 0.5
+                rz *= HALF
+                rz += HALF
                 n *= r
                 n += n_x
                 np.tanh(n, out=n)
