@@ -20,8 +20,15 @@ the second:
   when the sound card's clock drifts from the system clock or the stream stalls, which a
   wall-clock playhead (time since Play) does not. benchmarks/bench_audio.py records the
   PulseAudio monitor: the playhead is within 2 ms of the onsets on average, 6 ms at worst.
-- Short latency. The driver hands over small periods (512 frames, about 12 ms); the first
-  sample of a Play or an audition reaches the device within 10 ms (same benchmark).
+- Short latency, grown only where the system needs it. The driver starts with periods of
+  512 frames (12 ms; PulseAudio buffers one period), so Play and audition sound within
+  about 10 ms. A machine that cannot keep such a small buffer fed (a busy virtual machine,
+  a power-saving laptop) lets the stream run dry, and each dropout shifts everything after
+  it. The player notices: the rendered audio falls behind the wall clock by more than one
+  buffer. Once that playback stops the output is reopened with twice the period, up to
+  4096 frames (93 ms), and the app keeps the size for next time. On the two-core virtual
+  machine of bench_audio.py, 512 and 1024 frames dropped out every few seconds (so does
+  the `fluidsynth` command itself there); 2048 played on the beat.
 - The same on every system. FluidSynth ships a native driver for each platform, and the
   same sequencer code runs everywhere; Qt would add a second audio stack to configure.
 - Honest limits. The latency constant is measured on PulseAudio's null sink; a hardware
@@ -38,6 +45,7 @@ clock. Nothing here imports Qt: the GUI calls `pump` from a timer.
 from __future__ import annotations
 
 import ctypes
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -48,8 +56,12 @@ from composer.audio.mixer import Mixer
 from composer.audio.schedule import NoteEvent, PlaybackPlan
 from composer.audio.synth import VOICE_CHANNELS, Synthesizer
 
-PERIOD_SIZE = 512
-PERIODS = 2
+PERIOD_SIZES = (512, 1024, 2048, 4096)  # frames; see "Short latency, grown only ..." above
+PERIODS = 2  # ALSA's ring buffer; PulseAudio's driver buffers one period
+# Audio trailing the clock by this much more than one buffer means the output ran dry.
+DROPOUT_SECONDS = 0.02
+# Watched only once this much is rendered: a server may hold a new stream back at first.
+FLOWING_SECONDS = 0.25
 # Notes are handed to the sequencer this far ahead of the clock: long enough to ride out a
 # busy GUI thread, short enough that an edit during playback is rescheduled cheaply.
 LOOKAHEAD = 1.0
@@ -76,7 +88,7 @@ class RealtimePlayer:
         mixer: Mixer | None = None,
         drivers: Sequence[str] | None = None,
         library_names: Sequence[str] | None = None,
-        period_size: int = PERIOD_SIZE,
+        period_size: int = PERIOD_SIZES[0],
     ) -> None:
         self.synth = Synthesizer(
             soundfont, mixer, library_names=library_names,
@@ -99,9 +111,13 @@ class RealtimePlayer:
         self._lib.fluid_event_set_dest(self._event, self._dest)
         # Heard = rendered minus what waits on the way out: about one period between the
         # period being handed over and the server's buffer (measured in bench_audio.py).
+        self.period_size = period_size
         self.latency = period_size / self.synth.sample_rate
         self._plan: PlaybackPlan | None = None
         self._origin = 0  # sequencer tick (ms) at which the plan's time 0 is rendered
+        self._wall_origin = 0.0  # time.monotonic() at that moment
+        self._lag_floor = math.inf
+        self.dropout = 0.0  # seconds the current or last playback's sound fell behind
 
     def _open_driver(self, drivers: Sequence[str]) -> str:
         settings = self.synth._synth.settings
@@ -175,13 +191,18 @@ class RealtimePlayer:
         self.stop()
         self._plan = plan
         self._origin = self.tick()
+        self._wall_origin = time.monotonic()
+        self._lag_floor = math.inf
+        self.dropout = 0.0
         self.pump()
 
     def pump(self) -> None:
         """Queue the plan's notes due within LOOKAHEAD; call it often (the GUI's timer)."""
         if self._plan is None:
             return
-        horizon = (self.tick() - self._origin) / 1000.0 + LOOKAHEAD
+        rendered = (self.tick() - self._origin) / 1000.0
+        self._watch_for_dropouts(rendered)
+        horizon = rendered + LOOKAHEAD
         for event in self._plan.take_until(horizon):
             self._queue(event)
 
@@ -196,6 +217,16 @@ class RealtimePlayer:
         lib.fluid_event_noteoff(self._event, channel, event.pitch)
         lib.fluid_sequencer_send_at(self._sequencer, self._event, end, 1)
 
+    def _watch_for_dropouts(self, rendered: float) -> None:
+        """The driver renders a period whenever the device has room for one, so rendered
+        audio trails the wall clock by a steady amount, give or take a period. Each time
+        the output runs dry that amount grows for good."""
+        if rendered < FLOWING_SECONDS:
+            return
+        lag = (time.monotonic() - self._wall_origin) - rendered
+        self._lag_floor = min(self._lag_floor, lag)
+        self.dropout = max(self.dropout, lag - self._lag_floor - self.latency)
+
     def stop(self) -> None:
         """Silence the queue; sounding notes are released (their natural decay and the
         reverb ring on briefly, as on any instrument)."""
@@ -203,6 +234,35 @@ class RealtimePlayer:
         self.synth.lib.sequencer_remove_events(ctypes.c_void_p(self._sequencer), -1,
                                                self._dest, -1)
         self.synth.all_notes_off()
+
+    def grow_buffer_after_dropouts(self) -> bool:
+        """Once stopped: if the last playback dropped out, reopen the output with the next
+        larger period. True when it did. Called between playbacks, never during one, so
+        the reopening is not heard as a gap."""
+        larger = [size for size in PERIOD_SIZES if size > self.period_size]
+        if self._plan is not None or self.dropout <= DROPOUT_SECONDS or not larger \
+                or not self._driver or not self._clock_moves():
+            return False
+        self.dropout = 0.0
+        self._lib.delete_fluid_audio_driver(self._driver)
+        self._driver = None
+        self.period_size = larger[0]
+        self.latency = self.period_size / self.synth.sample_rate
+        self._lib.fluid_settings_setint(self.synth._synth.settings, b"audio.period-size",
+                                        self.period_size)
+        self._open_driver([self.driver_name])
+        return True
+
+    def _clock_moves(self) -> bool:
+        """Whether the driver renders at all. One whose output is gone (a suspended sink)
+        blocks its thread in a write, and deleting it would block the caller with it."""
+        before = self.tick()
+        deadline = time.monotonic() + 4 * self.latency + 0.05
+        while time.monotonic() < deadline:
+            time.sleep(0.005)
+            if self.tick() != before:
+                return True
+        return False
 
     # --- sound ---------------------------------------------------------------------------
     def audition(self, voice: int, pitch: int, velocity: int = AUDITION_VELOCITY,

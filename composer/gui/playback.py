@@ -165,6 +165,7 @@ def install_playback(
     roll.set_follow_playback(controller.follow)
     controller.problemChanged.connect(
         lambda problem: problem and window.statusBar().showMessage(problem, 15000))
+    controller.notice.connect(lambda text: window.statusBar().showMessage(text, 15000))
 
     _EngineWarmUp(window, controller)
 

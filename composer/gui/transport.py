@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolBar, QWidget
 
 from composer.audio.library import AudioError, fluidsynth_problem
 from composer.audio.mixer import Mixer
-from composer.audio.player import RealtimePlayer
+from composer.audio.player import PERIOD_SIZES, RealtimePlayer
 from composer.audio.schedule import PlaybackPlan
 from composer.gui.document import ScoreDocument
 from composer.gui.workers import Task
@@ -30,6 +30,7 @@ from composer.gui.workers import Task
 SOUNDFONT_KEY = "playback/soundfont"
 MIXER_KEY = "playback/mixer"
 FOLLOW_KEY = "playback/follow"
+PERIOD_KEY = "playback/periodFrames"  # grown by the player after dropouts
 # Playhead refresh while playing: one frame at 60 Hz.
 FRAME_MS = 16
 # A sample clock frozen this long while playing means the output is gone.
@@ -49,6 +50,7 @@ class TransportController(QObject):
     mixerChanged = Signal()
     soundfontChanged = Signal()
     followChanged = Signal(bool)
+    notice = Signal(str)  # something the user should know that needs no answer
 
     def __init__(
         self,
@@ -170,7 +172,10 @@ class TransportController(QObject):
         return self.start_engine()
 
     def _new_player(self, soundfont: Path | None, mixer: Mixer) -> RealtimePlayer:
-        return RealtimePlayer(soundfont, mixer, self._drivers, self._library_names)
+        saved = self.settings.value(PERIOD_KEY)
+        period = int(saved) if str(saved).isdigit() and int(saved) in PERIOD_SIZES \
+            else PERIOD_SIZES[0]
+        return RealtimePlayer(soundfont, mixer, self._drivers, self._library_names, period)
 
     def start_engine(self) -> RealtimePlayer | None:
         """The player, opened now if need be; None (with `problem` set) when it cannot be,
@@ -330,8 +335,14 @@ class TransportController(QObject):
     def _halt(self) -> None:
         self._timer.stop()
         self._idle.start()
-        if self._player is not None:
-            self._player.stop()
+        player = self._player
+        if player is not None:
+            player.stop()
+            if player.grow_buffer_after_dropouts():
+                self.settings.setValue(PERIOD_KEY, player.period_size)
+                self.notice.emit(
+                    f"Playback stuttered: this computer could not keep the audio buffer "
+                    f"fed. It is now {player.latency * 1000:.0f} ms and stays so.")
         self._update_actions()
         self.positionChanged.emit(-1.0)
 

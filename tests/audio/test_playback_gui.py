@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from composer.audio.soundfonts import default_soundfont
 from composer.gui.main_window import MainWindow
 from composer.gui.playback import install_playback
-from composer.gui.transport import FOLLOW_KEY, MIXER_KEY, SOUNDFONT_KEY
+from composer.gui.transport import FOLLOW_KEY, MIXER_KEY, PERIOD_KEY, SOUNDFONT_KEY
 from composer.music.score import Score
 
 from .conftest import chord_score
@@ -262,3 +262,36 @@ def test_a_bad_soundfont_in_settings_falls_back_and_says_why(qtbot, tmp_path, pu
     controller.set_soundfont(None)
     assert panel.warning_label.isHidden()
     controller.close()
+
+
+def test_a_playback_that_stuttered_grows_the_buffer_says_so_and_remembers(qtbot, tmp_path,
+                                                                          pulse):
+    window = make_window(tmp_path, "stutter")
+    qtbot.addWidget(window)
+    controller = window.playback
+    player = controller.start_engine()
+    assert player is not None and player.wait_until_running()
+    first = player.period_size
+    window.document.reset(chord_score(chords=8, tempo=120.0))
+    controller.play()
+    wait(600)
+    subprocess.run(["pactl", "suspend-sink", "composer_null", "1"], check=True)
+    try:
+        wait(400)
+    finally:
+        subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
+    wait(600)
+    with qtbot.waitSignal(controller.notice) as told:
+        controller.stop()
+    assert "Playback stuttered" in told.args[0]
+    assert player.period_size == 2 * first
+    assert int(controller.settings.value(PERIOD_KEY)) == player.period_size
+    assert window.statusBar().currentMessage() == told.args[0]
+    window.document.reset(Score())
+    controller.close()
+
+    again = make_window(tmp_path, "stutter")  # the same settings file: the next session
+    qtbot.addWidget(again)
+    assert again.playback.start_engine().period_size == 2 * first
+    again.document.reset(Score())
+    again.playback.close()

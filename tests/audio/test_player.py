@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
 
 from composer.audio.mixer import Mixer
 from composer.audio.monitor import MonitorRecorder
+from composer.audio.player import PERIOD_SIZES, RealtimePlayer
 from composer.audio.schedule import PlaybackPlan
 
 from .conftest import chord_score
@@ -105,3 +107,55 @@ def test_a_suspended_output_costs_no_clock_and_reopens_for_the_next_note(player,
     recording = recorder.stop()
     onsets = recording.onsets()
     assert len(onsets) == 1 and asked <= onsets[0] < asked + 0.2
+
+
+def test_a_playback_that_drops_out_leaves_a_larger_buffer_for_the_next(pulse):
+    player = RealtimePlayer()
+    try:
+        assert player.wait_until_running()
+        assert player.period_size == PERIOD_SIZES[0]
+        player.play(PlaybackPlan(chord_score(chords=8)))
+        pump_for(player, 0.6)
+        assert not player.grow_buffer_after_dropouts()  # never while playing
+        subprocess.run(["pactl", "suspend-sink", "composer_null", "1"], check=True)
+        try:
+            pump_for(player, 0.4)
+        finally:
+            subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
+        pump_for(player, 0.6)
+        player.stop()
+        assert player.dropout > 0.2
+        assert player.grow_buffer_after_dropouts()
+        assert player.period_size == PERIOD_SIZES[1]
+        assert player.latency == pytest.approx(PERIOD_SIZES[1] / player.synth.sample_rate)
+        assert not player.grow_buffer_after_dropouts()  # one step per playback that dropped
+        assert player.wait_until_running()  # the reopened output takes sound again
+    finally:
+        player.close()
+
+
+def test_an_output_that_is_gone_keeps_its_buffer_rather_than_hang_reopening(pulse):
+    player = RealtimePlayer()
+    try:
+        assert player.wait_until_running()
+        player.play(PlaybackPlan(chord_score(chords=8)))
+        pump_for(player, 0.6)
+        subprocess.run(["pactl", "suspend-sink", "composer_null", "1"], check=True)
+        try:
+            pump_for(player, 0.6)
+            player.stop()
+            assert player.dropout > 0.2
+            assert not player.grow_buffer_after_dropouts()
+            assert player.period_size == PERIOD_SIZES[0]
+        finally:
+            subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
+        assert player.wait_until_running()
+    finally:
+        player.close()
+
+
+def pump_for(player, seconds: float) -> None:
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        player.pump()
+        time.sleep(0.01)
