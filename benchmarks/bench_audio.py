@@ -122,6 +122,7 @@ def bench_realtime(trials: int = 10) -> dict:
     if player is None:
         raise SystemExit(f"no real-time playback: {controller.problem}")
     player.wait_until_running()
+    first_period = player.period_size
     recorder = MonitorRecorder()
     recorder.start()
     _wait(app, 300)
@@ -227,6 +228,8 @@ def bench_realtime(trials: int = 10) -> dict:
 
     return {
         "driver": player.driver_name,
+        # The player grows its period after a playback that dropped out (player.py).
+        "period_frames_first_and_last": [first_period, player.period_size],
         "play_to_first_sound": summary(play_latency),
         "audition_to_sound": summary(audition_latency),
         "playhead_minus_heard_sample_clock": error_summary(ours),
@@ -259,7 +262,9 @@ def main() -> int:
     else:
         rt = bench_realtime()
         results["realtime"] = rt
-        print(f"\nReal time through {rt['driver']}, heard on the sink's monitor")
+        first, last = rt["period_frames_first_and_last"]
+        print(f"\nReal time through {rt['driver']}, heard on the sink's monitor; periods of "
+              f"{first} frames" + (f", grown to {last} after dropouts" if last != first else ""))
         print(f"{'measure':44} {'mean':>8} {'median/max':>11}  target")
         p, a = rt["play_to_first_sound"], rt["audition_to_sound"]
         print(f"{'Play -> first sound heard (ms)':44} {p['mean_ms']:8.1f} "

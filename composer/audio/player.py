@@ -19,7 +19,7 @@ the second:
   minus what is still on its way out (`latency`, one period). It stays locked to the sound
   when the sound card's clock drifts from the system clock or the stream stalls, which a
   wall-clock playhead (time since Play) does not. benchmarks/bench_audio.py records the
-  PulseAudio monitor: the playhead is within 2 ms of the onsets on average, 6 ms at worst.
+  PulseAudio monitor: the playhead is within 4 ms of the onsets on average, 10 ms at worst.
 - Short latency, grown only where the system needs it. The driver starts with periods of
   512 frames (12 ms; PulseAudio buffers one period), so Play and audition sound within
   about 10 ms. A machine that cannot keep such a small buffer fed (a busy virtual machine,
