@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -34,7 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return int(args.handler(args) or 0)
+    try:
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # here, where a closed pipe can still be answered
+        return code
+    except BrokenPipeError:
+        # The reader went away (`composer corpus list | head`): stop quietly, as a tool
+        # killed by SIGPIPE would, with nothing left to flush into the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
 
 
 FILE_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".mxl", ".composer.json")

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pretty_midi
 import pytest
 
@@ -18,6 +21,15 @@ def test_corpus_list_shows_id_bwv_key_bars_and_title(cached_corpus, capsys):
     out = capsys.readouterr().out
     assert "bwv269" in out and "Aus meines Herzens Grunde" in out and "G major" in out
     assert len(out.strip().splitlines()) == len(cached_corpus.entries) + 1
+
+
+def test_corpus_list_into_a_closed_pipe_stops_quietly(cached_corpus):
+    # `true` exits before Python has started, as `head` does once it has its lines
+    shell = f"'{sys.executable}' -m composer corpus list | true"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True,
+                          text=True, timeout=60)
+    assert "Error" not in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 141  # as a tool that SIGPIPE stops
 
 
 def test_corpus_list_filters_by_text(cached_corpus, capsys):
