@@ -64,7 +64,7 @@ def _render(args: argparse.Namespace) -> int:
         return 1
     elapsed = time.perf_counter() - started
     if rendering.warning:
-        print(f"warning: {rendering.warning}", file=sys.stderr)
+        print(f"warning: {rendering.warning}; pass another with --soundfont.", file=sys.stderr)
     print(f"Wrote {args.output}: {rendering.seconds:.1f} s of audio "
           f"({program_name(mixer.voices[0].program)}, {rendering.soundfont.name}) "
           f"in {elapsed:.2f} s, {rendering.seconds / elapsed:.0f}x real time")

@@ -64,8 +64,7 @@ class Synthesizer:
         except SoundFontError as exc:
             if wanted == default:
                 raise
-            warning = (f"{exc}. Playing with the built-in soundfont ({default.name}) instead; "
-                       "choose another soundfont in the Mixer.")
+            warning = f"{exc}. Playing with the built-in soundfont ({default.name}) instead"
             wanted, sfid = default, self._load(default)
         if self._sfid is not None:
             self._synth.sfunload(self._sfid, 1)

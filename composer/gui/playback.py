@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from composer.audio.render import render_to_wav
 from composer.gui.playback_mixer import MixerPanel
-from composer.gui.transport import TransportController, TransportToolBar
+from composer.gui.transport import SOUNDFONT_HINT, TransportController, TransportToolBar
 from composer.gui.workers import Task
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class WavExporter(QObject):
         dialog.close()
         message = f"Exported {path.name} ({rendering.seconds:.1f} s)"
         if rendering.warning:
-            message += f" — {rendering.warning}"
+            message += f" — {rendering.warning}{SOUNDFONT_HINT}"
         self.window.statusBar().showMessage(message, 8000)
         self.exported.emit(path)
 

@@ -31,6 +31,7 @@ SOUNDFONT_KEY = "playback/soundfont"
 MIXER_KEY = "playback/mixer"
 FOLLOW_KEY = "playback/follow"
 PERIOD_KEY = "playback/periodFrames"  # grown by the player after dropouts
+SOUNDFONT_HINT = "; choose another soundfont in the Mixer."  # after a soundfont's warning
 # Playhead refresh while playing: one frame at 60 Hz.
 FRAME_MS = 16
 # A sample clock frozen this long while playing means the output is gone.
@@ -257,6 +258,8 @@ class TransportController(QObject):
             self._idle.stop()
 
     def _set_warning(self, warning: str) -> None:
+        if warning:
+            warning += SOUNDFONT_HINT
         if warning != self.warning:
             self.warning = warning
             self.warningChanged.emit(warning)

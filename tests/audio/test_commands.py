@@ -27,6 +27,7 @@ def test_render_with_a_bad_soundfont_warns_and_uses_the_default(tmp_path, capsys
                  str(bad)]) == 0
     err = capsys.readouterr().err
     assert "bad.sf2 is not a valid soundfont" in err and "built-in soundfont" in err
+    assert "pass another with --soundfont" in err
 
 
 def test_render_explains_a_missing_or_unreadable_input(tmp_path, capsys):

@@ -258,6 +258,7 @@ def test_a_bad_soundfont_in_settings_falls_back_and_says_why(qtbot, tmp_path, pu
     panel = window.mixer_panel
     assert not panel.warning_label.isHidden()
     assert "gone.sf2 does not exist" in panel.warning_label.text()
+    assert "choose another soundfont in the Mixer" in panel.warning_label.text()
     assert controller.play_action.isEnabled()
     controller.set_soundfont(None)
     assert panel.warning_label.isHidden()
