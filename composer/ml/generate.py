@@ -70,6 +70,16 @@ def phrase_fermatas(score: Score, start: int, end: int, phrase_bars: int | None 
     return frozenset(s for s in range(last + period, end, period) if s >= start)
 
 
+def continue_score(sampler: Sampler, seed: Score, bars: int,
+                   options: SamplingOptions,
+                   phrase_bars: int | None = None) -> Generation:
+    """`bars` new bars after `seed`, its phrases ending on fermatas (phrase_fermatas)."""
+    start, end = seed.length, seed.length + bars * seed.steps_per_bar
+    extended = seed.with_meta(
+        length=end, fermatas=seed.fermatas | phrase_fermatas(seed, start, end, phrase_bars))
+    return sampler.generate(extended, start, end, options=options)
+
+
 def generate_file(args: argparse.Namespace) -> str:
     from composer.music.files import read_score, write_score
 
@@ -93,11 +103,7 @@ def generate_file(args: argparse.Namespace) -> str:
         result = sampler.generate(seed, 0, seed.length, voices=(1, 2, 3), options=options)
         what = f"new alto, tenor and bass for {seed.bars} bars"
     else:
-        start, end = seed.length, seed.length + args.bars * seed.steps_per_bar
-        extended = seed.with_meta(
-            length=end,
-            fermatas=seed.fermatas | phrase_fermatas(seed, start, end, args.phrase_bars))
-        result = sampler.generate(extended, start, end, options=options)
+        result = continue_score(sampler, seed, args.bars, options, args.phrase_bars)
         what = f"{args.bars} bars after {seed.bars} bars of seed"
     elapsed = time.perf_counter() - t0
     write_score(args.output, result.score)
