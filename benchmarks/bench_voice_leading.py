@@ -1,5 +1,6 @@
 """Voice leading: how often generated chorales break the rules of four-part writing, beside
-Bach's own music in the same bars and a toy that picks uniformly among valid tokens.
+Bach's own music in the same bars and a toy that picks uniformly among valid tokens; the
+LSTM also with the sampler's parallels rule (composer/ml/rules.py) turned off.
 
 For each chorale of our corpus's test split with at least SEED_BARS + BARS bars, the first
 SEED_BARS bars seed a continuation of BARS bars (as `composer generate` makes it), and the
@@ -48,6 +49,7 @@ def main() -> int:
                 if e.score.bars >= SEED_BARS + BARS]
     samplers = {name: load_sampler(name) for name in ("lstm", "gru")}
     makers = {
+        "LSTM, parallels allowed": (samplers["lstm"], {"avoid_parallels": False}),
         "LSTM": (samplers["lstm"], {}),
         "GRU": (samplers["gru"], {}),
         "LSTM, best of 8": (samplers["lstm"], {"candidates": 8}),

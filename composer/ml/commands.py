@@ -74,6 +74,8 @@ def register(subparsers) -> None:
     g.add_argument("--candidates", type=int, default=1,
                    help="sample N at once and keep the most likely")
     g.add_argument("--seed", type=int, help="random seed, for the same result again")
+    g.add_argument("--allow-parallels", action="store_true",
+                   help="let voices move in parallel fifths and octaves (avoided by default)")
     g.add_argument("--phrase-bars", type=int,
                    help="a fermata every N bars in the new music, 0 for none (default: the "
                    "seed's phrase length, else 2)")

@@ -97,7 +97,8 @@ def generate_file(args: argparse.Namespace) -> str:
                          "with music in it")
     sampler = load_sampler(args.model)
     options = SamplingOptions(temperature=args.temperature, top_p=args.top_p,
-                              candidates=args.candidates, seed=args.seed)
+                              candidates=args.candidates, seed=args.seed,
+                              avoid_parallels=not args.allow_parallels)
     t0 = time.perf_counter()
     if args.harmonize:
         result = sampler.generate(seed, 0, seed.length, voices=(1, 2, 3), options=options)

@@ -20,6 +20,7 @@ from composer.ml.blas import single_thread
 from composer.ml.data import sequence_inputs, voice_states
 from composer.ml.errors import Cancelled, ModelError
 from composer.ml.model import BOS, HELD, SILENT, START, STATES, ChoraleRNN
+from composer.ml.rules import STATE_PITCH, parallel_tokens
 from composer.ml.stepper import Stepper
 from composer.music.score import VOICE_RANGES, Note, NoteRef, Score
 from composer.music.tokens import (
@@ -44,6 +45,7 @@ class SamplingOptions:
     seed: int | None = None
     ranges: tuple[tuple[int, int], ...] = VOICE_RANGES  # pitches each voice may be given
     lookahead: int = 64  # steps of the fixed music after a region read to rank candidates
+    avoid_parallels: bool = True  # no parallel fifths or octaves between sampled voices
 
     def __post_init__(self) -> None:
         if not self.temperature > 0:
@@ -137,6 +139,7 @@ class Sampler:
         allowed = (_state_mask_table(options.ranges) == 0).astype(np.float32)
         inv_t = 1.0 / options.temperature
         top_p = options.top_p
+        avoid = options.avoid_parallels
         rng = np.random.default_rng(options.seed)
         uniforms = rng.random(((end - start) * 4, B))
         # what each voice is doing (data.voice_states); HOLD cannot follow silence
@@ -162,6 +165,8 @@ class Sampler:
                 ferm = fermata_flags[step]
                 in_region = step < end
                 free_row = free_rows[step]
+                if avoid and in_region:
+                    before, known, others = _known_this_step(vstate, out[:, step], free_row)
                 for v in range(4):
                     sampled = in_region and free_row[v]
                     voice_state = vstate[:, v]
@@ -178,6 +183,11 @@ class Sampler:
                                 lse = np.log(np.exp(logits).sum(1))
                             e = np.exp(logits * inv_t)
                         e *= allowed[v, voice_state]
+                        if avoid and others[v]:
+                            for b in range(B):  # REST stays, so no row empties
+                                for banned in parallel_tokens(before[b], known[b], v,
+                                                              others[v]):
+                                    e[b, banned] = 0.0
                         u = uniforms[(step - start) * 4 + v]
                         if top_p < 1.0:
                             order = np.argsort(-e, axis=1)
@@ -199,6 +209,9 @@ class Sampler:
                             lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
                             after_ll += logits[rows, tok] - lse
                     vstate[:, v] = NEXT_STATE[voice_state, tok]
+                    if avoid and in_region and v < 3:
+                        for row, pitch in zip(known, STATE_PITCH[vstate[:, v]].tolist()):
+                            row[v] = pitch
                     prev = tok
                 if progress is not None:
                     progress(step - start + 1, total)
@@ -245,6 +258,20 @@ class Sampler:
     def continuation(self, score: Score, steps: int, **kwargs) -> Generation:
         """`steps` new steps after the end of `score`."""
         return self.generate(score, score.length, score.length + steps, **kwargs)
+
+
+def _known_this_step(vstate: np.ndarray, tokens: np.ndarray, free: list[bool]
+                     ) -> tuple[list[list[int]], list[list[int]], list[tuple[int, ...]]]:
+    """For the parallels rule, per candidate: the sounding pitches before a step, the same
+    with the locked voices' pitches after it (the sampled ones are filled in as they are
+    drawn), and for each voice the voices it is checked against: those above, drawn
+    first, and the locked ones below."""
+    known = vstate.copy()
+    locked = [w for w in range(4) if not free[w]]
+    for w in locked:
+        known[:, w] = NEXT_STATE[vstate[:, w], tokens[:, w]]
+    others = [tuple(range(v)) + tuple(w for w in locked if w > v) for v in range(4)]
+    return STATE_PITCH[vstate].tolist(), STATE_PITCH[known].tolist(), others
 
 
 def _next_state_table() -> np.ndarray:

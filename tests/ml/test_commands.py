@@ -3,6 +3,7 @@ import pytest
 from composer.cli import main
 from composer.ml.checkpoint import save_checkpoint
 from composer.music.files import read_score, write_score
+from composer.music.voice_leading import voice_leading
 
 from .conftest import tiny_model
 
@@ -36,6 +37,20 @@ def test_generate_continues_a_seed_file_into_a_midi_file(tmp_path, model_file, s
         seed.slice(0, 2 * seed.steps_per_bar).voices
     assert all(score.voices[v] for v in range(4))
     assert "best of 2 candidates" in capsys.readouterr().out
+
+
+def test_generate_avoids_parallels_unless_told_to_allow_them(tmp_path, model_file, seed_file):
+    def parallels(*flags: str) -> int:
+        out = tmp_path / "p.mid"
+        assert main(["generate", "--from-file", str(seed_file), "--seed-bars", "2",
+                     "--bars", "8", "--model", str(model_file), "--seed", "2", *flags,
+                     "-o", str(out)]) == 0
+        seed_steps = 2 * read_score(seed_file).score.steps_per_bar
+        counts = voice_leading(read_score(out).score, seed_steps)
+        return counts.parallel_fifths + counts.parallel_octaves
+
+    assert parallels() == 0
+    assert parallels("--allow-parallels") > 0
 
 
 def test_generate_harmonize_keeps_the_melody(tmp_path, model_file, seed_file):

@@ -5,6 +5,7 @@ from composer.ml.errors import Cancelled, ModelError
 from composer.ml.sampling import Sampler, SamplingOptions
 from composer.music.score import VOICE_RANGES
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, encode
+from composer.music.voice_leading import voice_leading
 
 from .conftest import tiny_model
 
@@ -153,3 +154,31 @@ def test_sampled_tokens_follow_the_networks_masked_distribution(sampler, seed, t
     seen = np.bincount(tokens, minlength=p.size) / draws
     assert seen[p == 0].sum() == 0
     assert 0.5 * np.abs(seen - p).sum() < 0.03
+
+
+def parallels(score, start: int) -> int:
+    counts = voice_leading(score, start)
+    return counts.parallel_fifths + counts.parallel_octaves
+
+
+def test_sampled_voices_move_in_no_parallel_fifths_or_octaves_unless_allowed(sampler, seed):
+    def total(**options):
+        result = sampler.continuation(seed, 64, options=SamplingOptions(
+            candidates=8, seed=11, **options))
+        return sum(parallels(score, seed.length) for score in result.scores)
+
+    assert total() == 0
+    assert total(avoid_parallels=False) > 0
+
+
+def test_new_inner_voices_avoid_parallels_with_the_locked_outer_voices(sampler, seed):
+    def total(**options):
+        result = sampler.generate(seed, 0, seed.length, voices=(1, 2),
+                                  options=SamplingOptions(candidates=8, seed=12, **options))
+        for score in result.scores:
+            assert (score.voices[0], score.voices[3]) == (seed.voices[0], seed.voices[3])
+        return sum(parallels(score, 0) for score in result.scores)
+
+    assert parallels(seed, 0) == 0  # Bach's outer voices
+    assert total() == 0
+    assert total(avoid_parallels=False) > 0
