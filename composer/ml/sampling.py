@@ -45,7 +45,7 @@ class SamplingOptions:
     seed: int | None = None
     ranges: tuple[tuple[int, int], ...] = VOICE_RANGES  # pitches each voice may be given
     lookahead: int = 64  # steps of the fixed music after a region read to rank candidates
-    avoid_parallels: bool = True  # no parallel fifths or octaves between sampled voices
+    avoid_parallels: bool = True  # a sampled voice makes no parallel fifths or octaves
 
     def __post_init__(self) -> None:
         if not self.temperature > 0:
