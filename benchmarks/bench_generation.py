@@ -4,7 +4,8 @@ the shipped LSTM.
 Ours (seed read once, then the numpy stepper carries the state) against, on the same
 network in the same run: re-feeding the whole sequence for every token (what the course
 notebook does) and stepping nn.LSTM with carried state (the textbook way). Also 8
-candidates in one batch against 1. Targets: <= 100 ms, >= 50x faster than re-feed, 8
+candidates in one batch against 1, and 1 without the parallels rule (what the rule costs).
+Ours applies the rule; the baselines do not. Targets: <= 100 ms, >= 50x faster than re-feed, 8
 candidates <= 1.5x the time of one.
 
     .venv/bin/python benchmarks/bench_generation.py [--model lstm] [--repeats 7]
@@ -96,12 +97,12 @@ def main() -> int:
     sampler = Sampler(model)
     chorale, seed = seed_score()
 
-    def ours(candidates: int) -> tuple[list[float], list[float]]:
+    def ours(candidates: int, rule: bool = True) -> tuple[list[float], list[float]]:
         wall, cpu = [], []
         for r in range(args.repeats):
             t0, c0 = time.perf_counter(), time.process_time()
-            sampler.continuation(seed, STEPS, options=SamplingOptions(candidates=candidates,
-                                                                      seed=r))
+            sampler.continuation(seed, STEPS, options=SamplingOptions(
+                candidates=candidates, seed=r, avoid_parallels=rule))
             wall.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         return wall, cpu
@@ -110,6 +111,7 @@ def main() -> int:
     ours(1)  # warm-up: first calls allocate buffers
     one, one_cpu = ours(1)
     eight, eight_cpu = ours(8)
+    free, free_cpu = ours(1, rule=False)
     with single_thread():
         stepped, stepped_cpu = torch_sampling(model, seed, STEPS, refeed=False,
                                               rng=np.random.default_rng(0))
@@ -123,6 +125,8 @@ def main() -> int:
     rows = [
         ("ours: numpy stepper, 1 candidate", ms, cpu1, 1.0),
         ("ours: numpy stepper, 8 candidates in one batch", ms8, cpu8, ms8 / ms),
+        ("ours, 1 candidate, parallels rule off", statistics.median(free) * 1000,
+         statistics.median(free_cpu) * 1000, statistics.median(free) / statistics.median(one)),
         ("nn.LSTM stepped with carried state", stepped * 1000, stepped_cpu * 1000,
          stepped * 1000 / ms),
         ("re-feed whole sequence per token (course notebook)", refeed * 1000,
@@ -146,6 +150,7 @@ def main() -> int:
         "ours_cpu_ms_median": round(cpu1, 2),
         "ours_8_candidates_ms_median": round(ms8, 2), "ours_8_candidates_cpu_ms": round(cpu8, 2),
         "candidates_8_over_1": round(ms8 / ms, 3),
+        "ours_parallels_rule_off_ms_median": round(statistics.median(free) * 1000, 2),
         "nn_lstm_stepped_ms": round(stepped * 1000, 1), "refeed_ms": round(refeed * 1000, 1),
         "refeed_cpu_ms": round(refeed_cpu * 1000, 1),
         "load_average": [round(load_before, 2), round(load_after, 2)],

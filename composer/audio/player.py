@@ -109,10 +109,7 @@ class RealtimePlayer:
         self._event = self._lib.new_fluid_event()
         self._lib.fluid_event_set_source(self._event, -1)
         self._lib.fluid_event_set_dest(self._event, self._dest)
-        # Heard = rendered minus what waits on the way out: about one period between the
-        # period being handed over and the server's buffer (measured in bench_audio.py).
         self.period_size = period_size
-        self.latency = period_size / self.synth.sample_rate
         self._plan: PlaybackPlan | None = None
         self._origin = 0  # sequencer tick (ms) at which the plan's time 0 is rendered
         self._wall_origin = 0.0  # time.monotonic() at that moment
@@ -158,6 +155,12 @@ class RealtimePlayer:
     def tick(self) -> int:
         """The sequencer's clock in ms: how much audio the synthesizer has rendered."""
         return int(self._lib.fluid_sequencer_get_tick(self._sequencer))
+
+    @property
+    def latency(self) -> float:
+        """Heard = rendered minus what waits on the way out: about one period between the
+        period being handed over and the server's buffer (measured in bench_audio.py)."""
+        return self.period_size / self.synth.sample_rate
 
     def wait_until_running(self, timeout: float = 5.0) -> bool:
         """Block until the device takes audio at its real pace (a server may hold a new
@@ -247,7 +250,6 @@ class RealtimePlayer:
         self._lib.delete_fluid_audio_driver(self._driver)
         self._driver = None
         self.period_size = larger[0]
-        self.latency = self.period_size / self.synth.sample_rate
         self._lib.fluid_settings_setint(self.synth._synth.settings, b"audio.period-size",
                                         self.period_size)
         self._open_driver([self.driver_name])
