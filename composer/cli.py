@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -30,12 +31,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from composer.gui.app import run_app
 
         return run_app(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
+        with contextlib.redirect_stdout(sys.stderr):
+            # pyfluidsynth, imported on the way, announces the library it found on stdout
+            # when CI is set; stdout carries only what the command was asked for.
+            parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
         code = int(args.handler(args) or 0)
         sys.stdout.flush()  # here, where a closed pipe can still be answered
         return code
