@@ -8,6 +8,7 @@ channel i (channel 10, General MIDI drums, is never used).
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -26,6 +27,10 @@ GAIN = 1.0
 SYNTH_SETTINGS: dict[str, int | float | str] = {"synth.chorus.active": 0}
 VOLUME_CC = 7
 VOICE_CHANNELS = (0, 1, 2, 3)
+# FluidSynth fills in its default modulators the first time a synthesizer is made, without
+# a lock of its own. Two made at once (the render threads) could read them half-written:
+# FluidSynth then warns "Modulator with source 1 none" and drops them from that synthesizer.
+_CREATING = threading.Lock()
 
 
 class Synthesizer:
@@ -41,8 +46,9 @@ class Synthesizer:
         self.lib = load_fluidsynth(library_names)
         self.sample_rate = sample_rate
         self.mixer = mixer or Mixer()
-        self._synth = self.lib.module.Synth(gain=gain, samplerate=sample_rate, channels=16,
-                                            **{**SYNTH_SETTINGS, **(settings or {})})
+        with _CREATING:
+            self._synth = self.lib.module.Synth(gain=gain, samplerate=sample_rate, channels=16,
+                                                **{**SYNTH_SETTINGS, **(settings or {})})
         self.handle = self._synth.synth
         self._write_float = self.lib.write_float
         self._sfid: int | None = None

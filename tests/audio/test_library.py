@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from composer.audio.library import (
@@ -58,3 +61,25 @@ def test_a_bad_soundfont_leaves_the_synthesizer_on_the_default(tmp_path):
     with Synthesizer(fake) as synth:
         assert synth.soundfont == default_soundfont()
         assert "fake.sf2" in synth.warning and "damaged" in synth.warning
+
+
+FIRST_SYNTHESIZERS_AT_ONCE = """
+import threading
+from composer.audio.synth import Synthesizer
+start = threading.Barrier(4)
+def make():
+    start.wait()
+    Synthesizer().close()
+threads = [threading.Thread(target=make) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+"""
+
+
+def test_synthesizers_made_at_once_keep_fluidsynths_default_modulators():
+    # FluidSynth sets its defaults up once per process: each trial needs a fresh one
+    for _ in range(4):
+        done = subprocess.run([sys.executable, "-c", FIRST_SYNTHESIZERS_AT_ONCE],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "Modulator" not in done.stderr
