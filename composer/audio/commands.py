@@ -10,6 +10,7 @@ from pathlib import Path
 from composer.audio.library import AudioError
 from composer.audio.mixer import Mixer, VoiceMix, program_name
 from composer.audio.render import all_cores, render_to_wav
+from composer.audio.schedule import FERMATA_HOLD
 from composer.music.errors import ScoreError
 from composer.music.files import OPEN_SUFFIXES, read_score
 
@@ -27,7 +28,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "Church Organ)")
     render.add_argument("--tempo", type=float, metavar="BPM",
                         help="play at this tempo instead of the score's")
+    render.add_argument("--fermata-hold", type=_hold, default=FERMATA_HOLD, metavar="FACTOR",
+                        help=f"how many times its written length a chord under a fermata "
+                             f"lasts (default: {FERMATA_HOLD:g}; 1 plays it in time)")
     render.set_defaults(handler=_render)
+
+
+def _hold(text: str) -> float:
+    try:
+        hold = float(text)
+    except ValueError:
+        hold = float("nan")
+    if not hold >= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a fermata hold is a number, 1 or more")
+    return hold
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -54,7 +68,7 @@ def _render(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         rendering = render_to_wav(score, args.output, mixer, args.soundfont,
-                                  threads=all_cores())
+                                  threads=all_cores(), fermata_hold=args.fermata_hold)
     except AudioError as exc:
         print(f"composer render: {exc}", file=sys.stderr)
         return 1

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from composer.audio.mixer import Mixer
-from composer.audio.schedule import note_events
+from composer.audio.schedule import FERMATA_HOLD, TimeMap, note_events
 from composer.audio.synth import SAMPLE_RATE, Synthesizer
 from composer.music.score import Score
 
@@ -43,15 +43,19 @@ class Rendering:
         return len(self.audio) / self.sample_rate
 
 
-def render_frames(score: Score, sample_rate: int = SAMPLE_RATE, tail: float = DEFAULT_TAIL) -> int:
-    """Length of a rendering: the score's length in steps at its tempo, plus the tail."""
-    return round(score.length * score.seconds_per_step() * sample_rate) + round(tail * sample_rate)
+def render_frames(score: Score, sample_rate: int = SAMPLE_RATE, tail: float = DEFAULT_TAIL,
+                  fermata_hold: float = FERMATA_HOLD) -> int:
+    """Length of a rendering: the score's length in steps at its tempo, fermatas held, plus
+    the tail."""
+    seconds = TimeMap(score, fermata_hold).seconds(score.length)
+    return round(seconds * sample_rate) + round(tail * sample_rate)
 
 
-def _timeline(score: Score, mixer: Mixer, sample_rate: int) -> list[tuple[int, int, int, int, int]]:
+def _timeline(score: Score, mixer: Mixer, sample_rate: int, fermata_hold: float
+              ) -> list[tuple[int, int, int, int, int]]:
     """(frame, on?, voice, pitch, velocity) sorted so a note ends before the next one starts."""
     timeline = []
-    for e in note_events(score):
+    for e in note_events(score, timing=TimeMap(score, fermata_hold)):
         if mixer.audible(e.voice):
             timeline.append((round(e.time * sample_rate), 1, e.voice, e.pitch, e.velocity))
             timeline.append((round(e.end * sample_rate), 0, e.voice, e.pitch, 0))
@@ -80,6 +84,7 @@ def _render_voices(
     sample_rate: int,
     progress: Callable[[int], None],
     cancel: Callable[[], bool] | None,
+    fermata_hold: float,
 ) -> tuple[Path, str | None]:
     with Synthesizer(soundfont, mixer, sample_rate) as synth:
         position = 0
@@ -94,7 +99,8 @@ def _render_voices(
                 if cancel is not None and cancel():
                     raise RenderCancelled
 
-        for frame, on, voice, pitch, velocity in _timeline(score, mixer, sample_rate):
+        for frame, on, voice, pitch, velocity in _timeline(score, mixer, sample_rate,
+                                                            fermata_hold):
             if voice not in voices:
                 continue
             advance(min(frame, len(audio)))
@@ -115,8 +121,10 @@ def render(
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     threads: int | None = None,
+    fermata_hold: float = FERMATA_HOLD,
 ) -> Rendering:
-    """The score as stereo float32 samples. Muted voices are skipped, not rendered silent.
+    """The score as stereo float32 samples, fermatas held `fermata_hold` times as long, as
+    in playback. Muted voices are skipped, not rendered silent.
 
     With several threads the voices are split between synthesizers that render at once
     (FluidSynth runs outside the GIL) and their outputs are summed. The synthesis, reverb
@@ -124,7 +132,7 @@ def render(
     what one synthesizer would have rendered, up to float rounding.
     """
     mixer = mixer or Mixer()
-    frames = render_frames(score, sample_rate, tail)
+    frames = render_frames(score, sample_rate, tail, fermata_hold)
     heard = [v for v in range(4) if mixer.audible(v) and score.voices[v]] or [0]
     threads = max(1, min(threads or default_threads(), len(heard)))
     groups = [frozenset(heard[i::threads]) for i in range(threads)]
@@ -140,7 +148,7 @@ def render(
 
     def job(i: int) -> tuple[Path, str | None]:
         return _render_voices(score, mixer, groups[i], soundfont, buffers[i], sample_rate,
-                              advanced, cancel)
+                              advanced, cancel, fermata_hold)
 
     if threads == 1:
         results = [job(0)]
@@ -172,11 +180,12 @@ def render_to_wav(
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     threads: int | None = None,
+    fermata_hold: float = FERMATA_HOLD,
 ) -> Rendering:
     """Render and write; the file appears only once the rendering is complete. A rendering
     louder than full scale is scaled down to fit rather than clipped."""
     rendering = render(score, mixer, soundfont, progress=progress, cancel=cancel,
-                       threads=threads)
+                       threads=threads, fermata_hold=fermata_hold)
     path = Path(path)
     partial = path.with_name(path.name + ".part")
     audio = rendering.audio

@@ -69,12 +69,13 @@ class WavExporter(QObject):
 
     def export(self, path: Path) -> Task:
         score = self.window.document.score
-        mixer, soundfont = self.controller.mixer, self.controller.soundfont
+        controller = self.controller
+        mixer, soundfont, hold = controller.mixer, controller.soundfont, controller.fermata_hold
 
         def work(progress, cancel):  # noqa: ANN001, ANN202 - the Task calling convention
             return render_to_wav(score, path, mixer, soundfont,
                                  progress=lambda f: progress(round(f * 1000), 1000),
-                                 cancel=cancel)
+                                 cancel=cancel, fermata_hold=hold)
 
         dialog = QProgressDialog(f"Rendering {path.name}…", "Cancel", 0, 1000, self.window)
         dialog.setWindowTitle("Export WAV")
@@ -151,7 +152,8 @@ def install_playback(
     menu = QMenu("&Playback", window)
     menu.addActions([controller.play_action, controller.stop_action])
     menu.addSeparator()
-    menu.addActions([controller.loop_action, controller.follow_action])
+    menu.addActions([controller.loop_action, controller.follow_action,
+                     controller.fermata_action])
     menu.addSeparator()
     menu.addAction(window.mixer_panel.toggleViewAction())
     window.menuBar().insertMenu(window.menus["help"].menuAction(), menu)

@@ -23,13 +23,14 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolBar, QWidget
 from composer.audio.library import AudioError, fluidsynth_problem
 from composer.audio.mixer import Mixer
 from composer.audio.player import PERIOD_SIZES, RealtimePlayer
-from composer.audio.schedule import PlaybackPlan
+from composer.audio.schedule import FERMATA_HOLD, PlaybackPlan
 from composer.gui.document import ScoreDocument
 from composer.gui.workers import Task
 
 SOUNDFONT_KEY = "playback/soundfont"
 MIXER_KEY = "playback/mixer"
 FOLLOW_KEY = "playback/follow"
+FERMATA_KEY = "playback/holdFermatas"
 PERIOD_KEY = "playback/periodFrames"  # grown by the player after dropouts
 SOUNDFONT_HINT = "; choose another soundfont in the Mixer."  # after a soundfont's warning
 # Playhead refresh while playing: one frame at 60 Hz.
@@ -117,6 +118,22 @@ class TransportController(QObject):
         self.follow_action.setChecked(_as_bool(self.settings.value(FOLLOW_KEY, True)))
         self.follow_action.setToolTip("Scroll the piano roll to keep the playhead in view")
         self.follow_action.toggled.connect(self._follow_toggled)
+        self.fermata_action = QAction("Hold &Fermatas", self)
+        self.fermata_action.setCheckable(True)
+        self.fermata_action.setChecked(_as_bool(self.settings.value(FERMATA_KEY, True)))
+        self.fermata_action.setStatusTip(
+            f"Hold each chord under a fermata {FERMATA_HOLD:g} times as long, in playback "
+            f"and in WAV export, as a choir holds the end of a phrase")
+        self.fermata_action.toggled.connect(self._fermata_toggled)
+
+    def _fermata_toggled(self, on: bool) -> None:
+        self.settings.setValue(FERMATA_KEY, on)
+        self._replan()
+
+    @property
+    def fermata_hold(self) -> float:
+        """How many times its length a chord under a fermata lasts when heard."""
+        return FERMATA_HOLD if self.fermata_action.isChecked() else 1.0
 
     def _follow_toggled(self, on: bool) -> None:
         self.settings.setValue(FOLLOW_KEY, on)
@@ -369,7 +386,7 @@ class TransportController(QObject):
 
     def _plan(self, start: float) -> PlaybackPlan:
         loop = self.document.loop_range if self.looping else None
-        return PlaybackPlan(self.document.score, start, loop)
+        return PlaybackPlan(self.document.score, start, loop, self.fermata_hold)
 
     def _replan(self) -> None:
         """The music or the route changed while playing: go on from the sounding step."""

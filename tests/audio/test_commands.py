@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import wave
 
+import pytest
+
 from composer.cli import main
 from composer.music.files import write_score
 
@@ -16,6 +18,22 @@ def test_render_writes_a_wav_of_the_score(tmp_path, capsys):
     with wave.open(str(out)) as wav:
         assert wav.getnframes() == 3 * 44100  # 2 s of music and 1 s of tail
     assert "Choir Aahs" in capsys.readouterr().out
+
+
+def test_render_holds_fermatas_unless_told_to_keep_strict_time(tmp_path, capsys):
+    source = tmp_path / "phrase.mid"
+    write_score(source, chord_score(chords=4, tempo=120.0).with_meta(fermatas=frozenset({12})))
+    lengths = []
+    for hold in ([], ["--fermata-hold", "1"], ["--fermata-hold", "3"]):
+        out = tmp_path / f"phrase{len(lengths)}.wav"
+        assert main(["render", str(source), "-o", str(out), *hold]) == 0
+        with wave.open(str(out)) as wav:
+            lengths.append(wav.getnframes() / 44100)
+    assert lengths == [3.5, 3.0, 4.0]  # the last chord: 0.5 s in time, doubled, tripled
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["render", str(source), "-o", str(tmp_path / "x.wav"), "--fermata-hold", "0.5"])
+    assert "a fermata hold is a number, 1 or more" in capsys.readouterr().err
 
 
 def test_render_with_a_bad_soundfont_warns_and_uses_the_default(tmp_path, capsys):

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from composer.audio.soundfonts import default_soundfont
 from composer.gui.main_window import MainWindow
 from composer.gui.playback import install_playback
-from composer.gui.transport import FOLLOW_KEY, MIXER_KEY, PERIOD_KEY, SOUNDFONT_KEY
+from composer.gui.transport import FERMATA_KEY, FOLLOW_KEY, MIXER_KEY, PERIOD_KEY, SOUNDFONT_KEY
 from composer.music.score import Score
 
 from .conftest import chord_score
@@ -138,7 +138,7 @@ def test_a_tempo_edit_while_playing_goes_on_at_the_new_tempo(window, playback):
     score = window.document.score
     window.document.apply("Change tempo", score.with_meta(tempo=60.0))
     assert playback.playing
-    assert playback.player.plan.seconds_per_step == pytest.approx(0.25)
+    assert playback.player.plan.timing.seconds(1) == pytest.approx(0.25)
     before, started = playback.position_step(), time.monotonic()
     wait(500)
     elapsed = time.monotonic() - started
@@ -180,6 +180,25 @@ def test_follow_can_be_turned_off_and_is_remembered(window, playback):
     assert window.settings.value(FOLLOW_KEY) in (False, "false")
     playback.follow_action.setChecked(True)
     assert window.roll._follow_playback is True
+
+
+def test_hold_fermatas_slows_playback_through_a_fermata_and_is_remembered(
+        window, playback, tmp_path):
+    window.document.reset(chord_score(chords=8, tempo=120.0).with_meta(
+        fermatas=frozenset({28})))  # the last chord, 0.5 s, held to 1 s
+    action = playback.fermata_action
+    assert action in window.menus["playback"].actions() and action.isChecked()
+    playback.play()
+    assert playback.player.plan.duration == pytest.approx(4.5)
+    action.setChecked(False)  # while playing: goes on in strict time
+    assert playback.playing and playback.player.plan.duration < 4.5
+    assert window.settings.value(FERMATA_KEY) in (False, "false")
+    playback.stop()
+    again = make_window(tmp_path, "again", settings={FERMATA_KEY: False})
+    assert not again.playback.fermata_action.isChecked()
+    again.playback.close()
+    again.deleteLater()
+    action.setChecked(True)
 
 
 def test_export_wav_renders_in_the_background(window, playback, qtbot, tmp_path):

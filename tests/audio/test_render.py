@@ -28,6 +28,32 @@ def test_rendering_lasts_the_score_plus_the_tail_to_the_sample():
     assert render_frames(Score(length=16, tempo=90.0), tail=0.5) == round(16 / 6 * RATE) + RATE // 2
 
 
+def test_a_fermata_chord_sounds_for_its_held_length_and_the_next_chord_comes_after_it():
+    # chords of 0.5 s at 0, 0.5 and 1.0 s; a fermata on the second holds it to 1.0 s
+    score = chord_score(chords=3, tempo=120.0).with_meta(fermatas=frozenset({4}))
+    held = render(score, tail=1.0).audio
+    strict = render(score, tail=1.0, fermata_hold=1.0).audio
+    assert len(held) == render_frames(score) == round(2.0 * RATE) + RATE
+    assert len(strict) == round(1.5 * RATE) + RATE
+    np.testing.assert_allclose(held[:RATE // 2], strict[:RATE // 2], atol=1e-6)
+    # which chord sounds is told by its spectrum: the second is a tone above the others
+    second, third = spectrum(strict, 0.6, 0.9), spectrum(strict, 1.1, 1.4)
+    for at in (0.6, 0.9, 1.2):  # the held second chord, until 1.5 s
+        assert similarity(spectrum(held, at, at + 0.25), second) > similarity(
+            spectrum(held, at, at + 0.25), third)
+    assert similarity(spectrum(held, 1.6, 1.9), third) > similarity(
+        spectrum(held, 1.6, 1.9), second)
+
+
+def spectrum(audio: np.ndarray, start: float, end: float) -> np.ndarray:
+    part = audio[round(start * RATE):round(end * RATE), 0]
+    return np.abs(np.fft.rfft(part * np.hanning(len(part)), n=RATE))[:2000]
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
 def test_loud_where_notes_sound_quiet_in_rests():
     # a chord for 0.5 s, then 1.5 s of rest, then another chord
     score = chord_score(chords=2, tempo=120.0, rest_after=12)

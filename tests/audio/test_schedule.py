@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from composer.audio.schedule import PlaybackPlan, note_events
+from composer.audio.schedule import PlaybackPlan, TimeMap, fermata_spans, note_events
 from composer.music.score import Note, Score
 
 from .conftest import chord_score
@@ -65,3 +65,63 @@ def test_a_loop_over_silence_hands_out_nothing_and_does_not_hang():
     score = Score(voices=((Note(0, 4, 60),), (), (), ()), length=32)
     plan = PlaybackPlan(score, start=8, loop=(8, 16))
     assert plan.take_until(100.0) == []
+
+
+def _with_fermata(score: Score, *steps: int) -> Score:
+    return score.with_meta(fermatas=frozenset(steps))
+
+
+def test_a_chord_under_a_fermata_is_held_twice_as_long_and_what_follows_waits():
+    score = _with_fermata(chord_score(chords=3, tempo=120.0), 4)  # chords of 0.5 s at 0, 4, 8
+    events = note_events(score)
+    assert [e.time for e in events[::4]] == pytest.approx([0.0, 0.5, 1.5])
+    assert [e.duration for e in events[::4]] == pytest.approx([0.5, 1.0, 0.5])
+    assert PlaybackPlan(score).duration == pytest.approx(2.0)
+
+
+def test_a_fermata_hold_of_one_plays_in_strict_time():
+    score = _with_fermata(chord_score(chords=3, tempo=120.0), 4)
+    assert note_events(score, timing=TimeMap(score, 1.0)) == note_events(
+        chord_score(chords=3, tempo=120.0))
+    assert PlaybackPlan(score, fermata_hold=1.0).duration == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="1 \\(in time\\) or more"):
+        TimeMap(score, 0.5)
+
+
+def test_the_playhead_slows_through_a_fermata_and_keeps_time_around_it():
+    plan = PlaybackPlan(_with_fermata(chord_score(chords=3, tempo=120.0), 4))
+    assert plan.step_at(0.25) == pytest.approx(2.0)  # before: 8 steps a second
+    assert plan.step_at(1.0) == pytest.approx(6.0)  # under the fermata: 4 a second
+    assert plan.step_at(1.75) == pytest.approx(10.0)  # after: 8 a second again
+    timing = plan.timing
+    for step in (0, 3.5, 4, 5.25, 8, 11.9):
+        assert timing.step(timing.seconds(step)) == pytest.approx(step)
+
+
+def test_a_fermata_ends_where_the_next_note_starts_in_any_voice():
+    # the alto moves on an eighth into the held soprano note: the hold covers only the eighth
+    score = Score(voices=((Note(0, 8, 72), Note(8, 4, 74)), (Note(0, 2, 67), Note(2, 6, 65)),
+                          (), ()), tempo=120.0, fermatas=frozenset({0}))
+    assert fermata_spans(score) == [(0, 2)]
+    assert PlaybackPlan(score).duration == pytest.approx(12 * 0.125 + 2 * 0.125)
+
+
+def test_a_fermata_on_the_last_chord_lengthens_the_ending_and_one_over_silence_holds_nothing():
+    score = _with_fermata(chord_score(chords=2, tempo=120.0, rest_after=4), 4, 8)
+    assert fermata_spans(score) == [(8, 12)]
+    assert score.length == 12
+    assert PlaybackPlan(score).duration == pytest.approx(12 * 0.125 + 0.5)
+
+
+def test_playing_from_inside_a_fermata_starts_on_its_slow_clock():
+    plan = PlaybackPlan(_with_fermata(chord_score(chords=3, tempo=120.0), 4), start=6)
+    (first, *_) = plan.take_until(0.01)
+    assert first.duration == pytest.approx(0.5)  # the held chord's last two steps, held
+    assert plan.duration == pytest.approx(1.0)
+
+
+def test_a_loop_through_a_fermata_lasts_the_held_time_on_every_pass():
+    plan = PlaybackPlan(_with_fermata(chord_score(chords=3, tempo=120.0), 4), loop=(0, 8))
+    events = plan.take_until(4.5)
+    assert [round(e.time, 3) for e in events[::4]] == [0.0, 0.5, 1.5, 2.0, 3.0, 3.5]
+    assert plan.step_at(1.5 + 0.75) == pytest.approx(5.0)
