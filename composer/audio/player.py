@@ -18,8 +18,12 @@ the second:
 - Accurate playhead. The playhead is the sequencer's clock, the samples actually rendered,
   minus what is still on its way out (`latency`, one period). It stays locked to the sound
   when the sound card's clock drifts from the system clock or the stream stalls, which a
-  wall-clock playhead (time since Play) does not. benchmarks/bench_audio.py records the
-  PulseAudio monitor: the playhead is within 4 ms of the onsets on average, 10 ms at worst.
+  wall-clock playhead (time since Play) does not. The sample clock moves a period at a
+  time, so between periods the wall clock carries the playhead on (`position`); at
+  2048-frame periods it would otherwise step 46 ms at a time. benchmarks/bench_audio.py
+  records the PulseAudio monitor: the playhead is within 4 ms of the onsets on average at
+  512 frames, and within 4-5 ms on average and 12-15 ms at worst at 2048 (up to 25 ms
+  before it glided).
 - Short latency, grown only where the system needs it. The driver starts with periods of
   512 frames (12 ms; PulseAudio buffers one period), so Play and audition sound within
   about 10 ms. A machine that cannot keep such a small buffer fed (a busy virtual machine,
@@ -62,6 +66,9 @@ PERIODS = 2  # ALSA's ring buffer; PulseAudio's driver buffers one period
 DROPOUT_SECONDS = 0.02
 # Watched only once this much is rendered: a server may hold a new stream back at first.
 FLOWING_SECONDS = 0.25
+# The span over which the lag of rendering behind the wall clock is averaged: several
+# periods, and short enough to settle again soon after a dropout.
+LAG_MEMORY = 0.5
 # Notes are handed to the sequencer this far ahead of the clock: long enough to ride out a
 # busy GUI thread, short enough that an edit during playback is rescheduled cheaply.
 LOOKAHEAD = 1.0
@@ -114,6 +121,9 @@ class RealtimePlayer:
         self._origin = 0  # sequencer tick (ms) at which the plan's time 0 is rendered
         self._wall_origin = 0.0  # time.monotonic() at that moment
         self._lag_floor = math.inf
+        # how far rendering trails the wall clock, averaged over time since _lag_since
+        self._lag_mean = self._lag_weight = self._lag_since = 0.0
+        self._heard = -math.inf
         self.dropout = 0.0  # seconds the current or last playback's sound fell behind
 
     def _open_driver(self, drivers: Sequence[str]) -> str:
@@ -182,10 +192,28 @@ class RealtimePlayer:
         return self._plan is not None
 
     def position(self) -> float | None:
-        """Seconds of the plan heard so far (negative until the first sound comes out)."""
+        """Seconds of the plan heard so far (negative until the first sound comes out).
+
+        The sample clock moves a period at a time, as the driver renders one, while the
+        sound comes out smoothly: heard lies within half a period either side of rendered
+        minus `latency`. In between, the wall clock carries the position on, offset by how
+        far rendering has trailed it on average, so the playhead neither stutters nor
+        strays at large periods. It never leaves the sample clock's bounds: a stalled
+        stream stops it.
+        """
         if self._plan is None:
             return None
-        return (self.tick() - self._origin) / 1000.0 - self.latency
+        now = time.monotonic()
+        rendered = (self.tick() - self._origin) / 1000.0
+        self._watch_for_dropouts(rendered, now)
+        clocked = rendered - self.latency
+        if self._lag_weight == 0:
+            return clocked
+        half = 0.5 * self.latency
+        walled = (now - self._wall_origin) - self._lag_mean - self.latency
+        # as the mean settles it may step back a little; the playhead does not
+        self._heard = max(self._heard, min(max(walled, clocked - half), clocked + half))
+        return self._heard
 
     # --- transport -----------------------------------------------------------------------
     def play(self, plan: PlaybackPlan) -> None:
@@ -196,6 +224,9 @@ class RealtimePlayer:
         self._origin = self.tick()
         self._wall_origin = time.monotonic()
         self._lag_floor = math.inf
+        self._lag_mean = self._lag_weight = 0.0
+        self._lag_since = self._wall_origin
+        self._heard = -math.inf
         self.dropout = 0.0
         self.pump()
 
@@ -204,7 +235,7 @@ class RealtimePlayer:
         if self._plan is None:
             return
         rendered = (self.tick() - self._origin) / 1000.0
-        self._watch_for_dropouts(rendered)
+        self._watch_for_dropouts(rendered, time.monotonic())
         horizon = rendered + LOOKAHEAD
         for event in self._plan.take_until(horizon):
             self._queue(event)
@@ -220,15 +251,24 @@ class RealtimePlayer:
         lib.fluid_event_noteoff(self._event, channel, event.pitch)
         lib.fluid_sequencer_send_at(self._sequencer, self._event, end, 1)
 
-    def _watch_for_dropouts(self, rendered: float) -> None:
+    def _watch_for_dropouts(self, rendered: float, now: float) -> None:
         """The driver renders a period whenever the device has room for one, so rendered
         audio trails the wall clock by a steady amount, give or take a period. Each time
-        the output runs dry that amount grows for good."""
+        the output runs dry that amount grows for good. Its mean over the last
+        LAG_MEMORY seconds places the heard position between periods."""
         if rendered < FLOWING_SECONDS:
             return
-        lag = (time.monotonic() - self._wall_origin) - rendered
+        lag = (now - self._wall_origin) - rendered
         self._lag_floor = min(self._lag_floor, lag)
         self.dropout = max(self.dropout, lag - self._lag_floor - self.latency)
+        # each reading stands for the time since the one before, so the mean is over time,
+        # whatever the pace of the calls
+        weight = 1.0 - math.exp(-max(0.0, now - self._lag_since) / LAG_MEMORY)
+        self._lag_since = now
+        if self._lag_weight == 0:
+            self._lag_mean, self._lag_weight = lag, 1.0
+        else:
+            self._lag_mean += weight * (lag - self._lag_mean)
 
     def stop(self) -> None:
         """Silence the queue; sounding notes are released (their natural decay and the

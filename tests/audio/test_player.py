@@ -56,6 +56,24 @@ def test_a_chorale_sounds_from_play_for_its_length(player, recorder):
     assert recording.rms(started + 3.2, started + 3.5) < QUIET
 
 
+def test_the_playhead_glides_between_the_periods_the_driver_renders(player):
+    # 2048-frame periods (the fixture's): the sample clock moves in steps of 46 ms
+    player.play(PlaybackPlan(chord_score(chords=8)))
+    positions, ticks = [], set()
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        time.sleep(0.002)
+        player.pump()
+        ticks.add(player.tick())
+        positions.append(player.position())
+    player.stop()
+    settled = positions[len(positions) // 2:]  # once the lag is known
+    assert settled == sorted(settled)
+    assert len(set(settled)) > 4 * len(ticks) / 2  # many places per rendered period
+    moves = sorted(b - a for a, b in zip(settled, settled[1:]))
+    assert moves[int(0.95 * len(moves))] < player.latency / 4  # a stall may hold it once
+
+
 def test_stop_silences_the_sound_when_told(player, recorder):
     player.set_mixer(Mixer())
     time.sleep(0.3)
