@@ -206,13 +206,13 @@ class RealtimePlayer:
         now = time.monotonic()
         rendered = (self.tick() - self._origin) / 1000.0
         self._watch_for_dropouts(rendered, now)
-        clocked = rendered - self.latency
-        if self._lag_weight == 0:
-            return clocked
-        half = 0.5 * self.latency
-        walled = (now - self._wall_origin) - self._lag_mean - self.latency
+        heard = rendered - self.latency
+        if self._lag_weight:
+            half = 0.5 * self.latency
+            walled = (now - self._wall_origin) - self._lag_mean - self.latency
+            heard = min(max(walled, heard - half), heard + half)
         # as the mean settles it may step back a little; the playhead does not
-        self._heard = max(self._heard, min(max(walled, clocked - half), clocked + half))
+        self._heard = max(self._heard, heard)
         return self._heard
 
     # --- transport -----------------------------------------------------------------------
