@@ -165,7 +165,9 @@ def render(
 def write_wav(path: Path | str, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
     """16-bit PCM stereo WAV; samples beyond -1..1 are clipped."""
     pcm = np.clip(np.rint(audio * 32767.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
+    # the file is opened here, not by wave: a path wave cannot open leaves a half-made
+    # writer whose clean-up prints a traceback of its own
+    with open(path, "wb") as file, wave.open(file, "wb") as out:
         out.setnchannels(pcm.shape[1] if pcm.ndim == 2 else 1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)

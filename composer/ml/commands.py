@@ -63,7 +63,8 @@ def register(subparsers) -> None:
     src = g.add_mutually_exclusive_group(required=True)
     src.add_argument("--from-corpus", metavar="ID", help="chorale id or BWV number, e.g. bwv269")
     src.add_argument("--from-file", metavar="PATH", help="MIDI or MusicXML seed")
-    g.add_argument("--seed-bars", type=int, default=4, help="bars of the seed to keep")
+    g.add_argument("--seed-bars", type=int, default=4,
+                   help="bars of the seed to keep (0: all of it)")
     g.add_argument("--bars", type=int, default=8, help="bars to add")
     g.add_argument("--harmonize", action="store_true",
                    help="keep the seed's soprano and write new alto, tenor and bass for it "

@@ -74,6 +74,8 @@ def continue_score(sampler: Sampler, seed: Score, bars: int,
                    options: SamplingOptions,
                    phrase_bars: int | None = None) -> Generation:
     """`bars` new bars after `seed`, its phrases ending on fermatas (phrase_fermatas)."""
+    if bars < 1:
+        raise ModelError(f"the bars to add must be 1 or more, got {bars}")
     start, end = seed.length, seed.length + bars * seed.steps_per_bar
     extended = seed.with_meta(
         length=end, fermatas=seed.fermatas | phrase_fermatas(seed, start, end, phrase_bars))
@@ -83,6 +85,11 @@ def continue_score(sampler: Sampler, seed: Score, bars: int,
 def generate_file(args: argparse.Namespace) -> str:
     from composer.music.files import read_score, write_score
 
+    if args.seed_bars < 0:
+        raise ModelError(f"the seed bars must be 0 (all of it) or more, got {args.seed_bars}")
+    if args.phrase_bars is not None and args.phrase_bars < 0:
+        raise ModelError(f"the phrase bars must be 0 (no fermatas) or more, got "
+                         f"{args.phrase_bars}")
     notes = []
     if args.from_corpus:
         seed = seed_from_corpus(args.from_corpus, args.seed_bars)
@@ -102,15 +109,19 @@ def generate_file(args: argparse.Namespace) -> str:
     t0 = time.perf_counter()
     if args.harmonize:
         result = sampler.generate(seed, 0, seed.length, voices=(1, 2, 3), options=options)
-        what = f"new alto, tenor and bass for {seed.bars} bars"
+        what = f"new alto, tenor and bass for {_bars(seed.bars)}"
     else:
         result = continue_score(sampler, seed, args.bars, options, args.phrase_bars)
-        what = f"{args.bars} bars after {seed.bars} bars of seed"
+        what = f"{_bars(args.bars)} after {_bars(seed.bars)} of seed"
     elapsed = time.perf_counter() - t0
     write_score(args.output, result.score)
     lines = [*notes, f"wrote {args.output}: {what} from {source} with {args.model} "
              f"in {elapsed * 1000:.0f} ms" + _ranking(result)]
     return "\n".join(lines)
+
+
+def _bars(count: int) -> str:
+    return f"{count} bar" if count == 1 else f"{count} bars"
 
 
 def _ranking(result: Generation) -> str:

@@ -28,6 +28,9 @@ from composer.ml.errors import Cancelled, ModelError
 from composer.ml.evaluate import evaluate_model
 from composer.ml.model import ModelConfig, build_model, parameter_count
 
+OPTIMIZERS = ("adamw", "nadam")
+DATASETS = ("corpus", "jsb")
+
 
 @dataclass
 class TrainConfig:
@@ -54,6 +57,31 @@ class TrainConfig:
     transpose: bool = True
     resume: str | None = None
     command: str = ""
+
+    def __post_init__(self) -> None:
+        """A setting that cannot work is refused here, with its rule, before any data is
+        read: not as a torch error (or a division by zero) minutes into a run."""
+        at_least = {"the window": (self.window_steps, 1), "the batch size": (self.batch_size, 1),
+                    "epochs": (self.epochs, 1), "patience": (self.patience, 1),
+                    "warm-up steps": (self.warmup_steps, 0), "workers": (self.workers, 0),
+                    "limit": (self.limit, 1), "windows per epoch": (self.windows_per_epoch, 1),
+                    "max steps": (self.max_steps, 1), "threads": (self.threads, 1)}
+        for name, (value, low) in at_least.items():
+            if value is not None and value < low:
+                raise ModelError(f"{name} must be {low} or more, got {value}")
+        above_zero = {"the learning rate": self.lr, "the gradient clip": self.clip,
+                      "max minutes": self.max_minutes}
+        for name, value in above_zero.items():
+            if value is not None and not value > 0:
+                raise ModelError(f"{name} must be above 0, got {value}")
+        if not self.weight_decay >= 0:
+            raise ModelError(f"weight decay must be 0 or more, got {self.weight_decay}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ModelError(f"unknown optimizer {self.optimizer!r}: choose one of "
+                             f"{', '.join(OPTIMIZERS)}")
+        if self.dataset not in DATASETS:
+            raise ModelError(f"unknown dataset {self.dataset!r}: choose one of "
+                             f"{', '.join(DATASETS)}")
 
 
 @dataclass

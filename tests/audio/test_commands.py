@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 import wave
 
 import pytest
@@ -55,3 +57,14 @@ def test_render_explains_a_missing_or_unreadable_input(tmp_path, capsys):
     text.write_text("hello")
     assert main(["render", str(text), "-o", str(tmp_path / "x.wav")]) == 1
     assert "Composer reads and writes" in capsys.readouterr().err
+
+
+def test_render_into_a_missing_folder_says_so_without_a_traceback(tmp_path):
+    source = tmp_path / "chords.mid"
+    write_score(source, chord_score(chords=1))
+    out = tmp_path / "no-such-folder" / "x.wav"
+    done = subprocess.run([sys.executable, "-m", "composer", "render", str(source), "-o",
+                           str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"cannot write {out}: No such file or directory" in done.stderr
+    assert "Traceback" not in done.stderr

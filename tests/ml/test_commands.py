@@ -71,6 +71,44 @@ def test_generate_with_a_broken_model_file_says_what_is_wrong(tmp_path, seed_fil
     assert "bad.pt" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flags, problem", [
+    (["--bars", "0"], "the bars to add must be 1 or more, got 0"),
+    (["--seed-bars", "-1"], "the seed bars must be 0 (all of it) or more, got -1"),
+    (["--phrase-bars", "-2"], "the phrase bars must be 0 (no fermatas) or more, got -2"),
+    (["--candidates", "0"], "candidates must be at least 1, got 0"),
+])
+def test_generate_refuses_settings_that_cannot_work_and_names_the_rule(
+        tmp_path, model_file, seed_file, capsys, flags, problem):
+    out = tmp_path / "x.mid"
+    assert main(["generate", "--from-file", str(seed_file), "--model", str(model_file),
+                 *flags, "-o", str(out)]) == 2
+    assert problem in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("flags, problem", [
+    (["--batch-size", "0"], "the batch size must be 1 or more, got 0"),
+    (["--window", "0"], "the window must be 1 or more, got 0"),
+    (["--epochs", "0"], "epochs must be 1 or more, got 0"),
+    (["--lr", "-1"], "the learning rate must be above 0, got -1.0"),
+    (["--workers", "-1"], "workers must be 0 or more, got -1"),
+    (["--max-minutes", "0"], "max minutes must be above 0, got 0.0"),
+])
+def test_train_refuses_settings_that_cannot_work_before_reading_any_data(
+        tmp_path, capsys, flags, problem):
+    out = tmp_path / "t.pt"
+    assert main(["train", "--cell", "gru", "--limit", "2", "--max-steps", "1", *flags,
+                 "-o", str(out)]) == 2
+    assert problem in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_generate_report_counts_bars_in_words(tmp_path, model_file, seed_file, capsys):
+    assert main(["generate", "--from-file", str(seed_file), "--seed-bars", "1", "--bars", "1",
+                 "--model", str(model_file), "-o", str(tmp_path / "one.mid")]) == 0
+    assert "1 bar after 1 bar of seed" in capsys.readouterr().out
+
+
 def test_evaluate_prints_the_model_beside_the_baselines(tmp_path, model_file, chorales, capsys):
     import json
 
