@@ -151,6 +151,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from composer.ml.checkpoint import MODELS_DIR
     from composer.ml.evaluate import comparison_table, format_table
 
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        return _fail(ModelError(f"cannot write {args.json}: its folder does not exist"))
     try:
         reference = args.reference
         if reference is None and args.data == "corpus" and (MODELS_DIR / "reference.pt").exists():
@@ -161,7 +163,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return _fail(exc)
     print(format_table(rows))
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+        try:
+            Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+        except OSError as exc:
+            return _fail(ModelError(f"cannot write {args.json}: {exc.strerror or exc}"))
     return 0
 
 

@@ -103,6 +103,14 @@ def test_train_refuses_settings_that_cannot_work_before_reading_any_data(
     assert not out.exists()
 
 
+def test_evaluate_refuses_a_json_file_in_a_missing_folder_before_evaluating(
+        tmp_path, model_file, capsys):
+    target = tmp_path / "no-such-folder" / "table.json"
+    assert main(["evaluate", str(model_file), "--json", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert "its folder does not exist" in captured.err and captured.out == ""
+
+
 def test_the_generate_report_counts_bars_in_words(tmp_path, model_file, seed_file, capsys):
     assert main(["generate", "--from-file", str(seed_file), "--seed-bars", "1", "--bars", "1",
                  "--model", str(model_file), "-o", str(tmp_path / "one.mid")]) == 0
