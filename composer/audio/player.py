@@ -121,8 +121,9 @@ class RealtimePlayer:
         self._origin = 0  # sequencer tick (ms) at which the plan's time 0 is rendered
         self._wall_origin = 0.0  # time.monotonic() at that moment
         self._lag_floor = math.inf
-        # how far rendering trails the wall clock, averaged over time since _lag_since
-        self._lag_mean = self._lag_weight = self._lag_since = 0.0
+        # how far rendering trails the wall clock, averaged over time (None: no reading yet)
+        self._lag_mean: float | None = None
+        self._lag_since = 0.0  # when it was last read
         self._heard = -math.inf
         self.dropout = 0.0  # seconds the current or last playback's sound fell behind
 
@@ -207,7 +208,7 @@ class RealtimePlayer:
         rendered = (self.tick() - self._origin) / 1000.0
         self._watch_for_dropouts(rendered, now)
         heard = rendered - self.latency
-        if self._lag_weight:
+        if self._lag_mean is not None:
             half = 0.5 * self.latency
             walled = (now - self._wall_origin) - self._lag_mean - self.latency
             heard = min(max(walled, heard - half), heard + half)
@@ -224,7 +225,7 @@ class RealtimePlayer:
         self._origin = self.tick()
         self._wall_origin = time.monotonic()
         self._lag_floor = math.inf
-        self._lag_mean = self._lag_weight = 0.0
+        self._lag_mean = None
         self._lag_since = self._wall_origin
         self._heard = -math.inf
         self.dropout = 0.0
@@ -265,8 +266,8 @@ class RealtimePlayer:
         # whatever the pace of the calls
         weight = 1.0 - math.exp(-max(0.0, now - self._lag_since) / LAG_MEMORY)
         self._lag_since = now
-        if self._lag_weight == 0:
-            self._lag_mean, self._lag_weight = lag, 1.0
+        if self._lag_mean is None:
+            self._lag_mean = lag
         else:
             self._lag_mean += weight * (lag - self._lag_mean)
 
