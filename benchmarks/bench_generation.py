@@ -8,6 +8,11 @@ candidates in one batch against 1, and 1 without the parallels rule (what the ru
 Ours applies the rule; the baselines do not. Targets: <= 100 ms, >= 50x faster than re-feed, 8
 candidates <= 1.5x the time of one.
 
+Where batch 8's extra time goes, in the same run: the network step alone (no sampling) and
+its three matrix products alone, per token at batch 1 and 8, against what the 1.5x target
+leaves per token. The products' ratio is what compiled code, free of per-call overhead,
+would be left with.
+
     .venv/bin/python benchmarks/bench_generation.py [--model lstm] [--repeats 7]
 """
 
@@ -85,6 +90,45 @@ def torch_sampling(model, seed, steps: int, refeed: bool, rng: np.random.Generat
     return time.perf_counter() - t0, time.process_time() - c0
 
 
+def per_token_us(fn, tokens: int = 2048) -> float:
+    fn(0)
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for i in range(tokens):
+            fn(i)
+        best = min(best, time.perf_counter() - start)
+    return best / tokens * 1e6
+
+
+def costs_at(stepper, batch: int) -> tuple[float, float]:
+    """Microseconds per token of the network step and of its matrix products alone, with
+    the kernels the stepper uses at this batch size."""
+    state = stepper.zero_state(batch)
+    tokens = np.zeros(batch, dtype=np.int64)
+    layers = range(stepper.layers)
+    step = per_token_us(lambda i: stepper.step(state, tokens, tokens, i % 4, i % 16, 0))
+    if batch == 1:
+        def products(_: int) -> None:
+            for k in layers:
+                np.dot(state.below[k], stepper.np_weights[k], out=stepper.gates[k])
+            np.dot(state.own[-1], stepper.np_w_out, out=stepper.logits)
+    else:
+        def products(_: int) -> None:
+            for k in layers:
+                torch.mm(state.below_t[k], stepper.weights[k], out=stepper.gates_t[k])
+            torch.mm(state.top_t, stepper.w_out, out=stepper.logits_t)
+    return step, per_token_us(products)
+
+
+def batch_costs(stepper) -> dict[str, dict[int, float]]:
+    costs: dict[str, dict[int, float]] = {"step": {}, "products": {}}
+    with single_thread():
+        for batch in (1, 8):
+            costs["step"][batch], costs["products"][batch] = costs_at(stepper, batch)
+    return costs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="lstm")
@@ -117,6 +161,7 @@ def main() -> int:
                                               rng=np.random.default_rng(0))
         refeed, refeed_cpu = torch_sampling(model, seed, STEPS, refeed=True,
                                             rng=np.random.default_rng(0))
+    costs = batch_costs(sampler.stepper)
     load_after = os.getloadavg()[0]
     ms = statistics.median(one) * 1000
     ms8 = statistics.median(eight) * 1000
@@ -139,6 +184,15 @@ def main() -> int:
     print(f"{'method':52} {'wall ms':>10} {'CPU ms':>10} {'x ours':>8}")
     for name, t, c, ratio in rows:
         print(f"{name:52} {t:10.1f} {c:10.1f} {ratio:8.2f}")
+    budget = 0.5 * ms * 1000 / (STEPS * 4)
+    print(f"\nbatch 8 against 1, microseconds per token (1.5x leaves {budget:.0f} us per token "
+          "for everything batch 8 adds)")
+    print(f"{'part':52} {'batch 1':>10} {'batch 8':>10} {'adds':>8} {'ratio':>8}")
+    for part, label in (("step", "network step, no sampling"),
+                        ("products", "its matrix products alone")):
+        one_b, eight_b = costs[part][1], costs[part][8]
+        print(f"{label:52} {one_b:10.1f} {eight_b:10.1f} {eight_b - one_b:8.1f} "
+              f"{eight_b / one_b:8.2f}")
     speedup = refeed * 1000 / ms
     checks = {"ours_ms_le_100": ms <= 100, "speedup_vs_refeed_ge_50": speedup >= 50,
               "eight_candidates_le_1_5x": ms8 / ms <= 1.5}
@@ -155,6 +209,9 @@ def main() -> int:
         "refeed_cpu_ms": round(refeed_cpu * 1000, 1),
         "load_average": [round(load_before, 2), round(load_after, 2)],
         "speedup_vs_refeed": round(speedup, 1), "targets": checks,
+        "batch_8_budget_us_per_token": round(budget, 1),
+        "us_per_token": {part: {str(b): round(v, 1) for b, v in by_batch.items()}
+                         for part, by_batch in costs.items()},
         "machine": f"{platform.processor() or platform.machine()}, "
                    f"{torch.get_num_threads()} torch threads available",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
