@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -75,9 +76,9 @@ class MixerPanel(QDockWidget):
             slider.setRange(0, 100)
             slider.setToolTip(f"Volume of the {name.lower()}")
             slider.valueChanged.connect(lambda value, v=voice: self._volume_moved(v, value))
-            mute = _toggle("M", f"Mute the {name.lower()}")
+            mute = _toggle("M", theme.MUTE_ON)
             mute.toggled.connect(lambda on, v=voice: self._set(v, muted=on))
-            solo = _toggle("S", f"Hear only the soloed voices ({name.lower()})")
+            solo = _toggle("S", theme.SOLO_ON)
             solo.toggled.connect(lambda on, v=voice: self._set(v, solo=on))
             row = voice * 2
             grid.addWidget(label, row, 0)
@@ -117,6 +118,18 @@ class MixerPanel(QDockWidget):
             self.solo_buttons[voice].setChecked(mix.solo)
             for widget in widgets:
                 widget.blockSignals(False)
+            self._show_toggle_tips(voice)
+
+    def _show_toggle_tips(self, voice: int) -> None:
+        """The tooltip says the state as well as what a click does, for anyone who cannot
+        tell the colours apart."""
+        mix, name = self.controller.mixer.voices[voice], VOICE_NAMES[voice].lower()
+        self.mute_buttons[voice].setToolTip(
+            f"The {name} is muted: click to hear it again" if mix.muted
+            else f"Mute the {name}")
+        self.solo_buttons[voice].setToolTip(
+            f"The {name} is soloed: click to release it" if mix.solo
+            else f"Solo the {name}: hear only the soloed voices")
 
     def _fill_soundfonts(self) -> None:
         combo = self.soundfont_combo
@@ -171,10 +184,10 @@ class MixerPanel(QDockWidget):
             self.controller.set_soundfont(Path(data) if data else None)
 
 
-def _toggle(text: str, tip: str) -> QToolButton:
+def _toggle(text: str, on: QColor) -> QToolButton:
     button = QToolButton()
     button.setText(text)
     button.setCheckable(True)
-    button.setToolTip(tip)
+    button.setStyleSheet(theme.toggle_style(on))
     button.setFixedWidth(26)
     return button

@@ -36,12 +36,31 @@ KEY_WHITE_SHADE = QColor("#c9ccd3")
 KEY_BLACK = QColor("#23262d")
 KEY_LABEL = QColor("#5a606c")
 
+# Mute and Solo when on, in the colours most DAWs use, so the state reads at a glance.
+MUTE_ON = QColor("#e0483e")
+SOLO_ON = QColor("#f2c12e")
+TOGGLE_OFF = QColor("#323741")
+TOGGLE_BORDER = QColor("#4a505c")
+TOGGLE_ON_TEXT = QColor("#16181d")
+
 
 def voice_color(voice: int, active: bool = True) -> QColor:
     color = QColor(VOICE_COLORS[voice])
     if not active:
         color.setAlpha(125)
     return color
+
+
+def toggle_style(on: QColor) -> str:
+    """A stylesheet for a small checkable button filled with `on` while checked. Fusion
+    draws checked and unchecked tool buttons in nearly the same grey on the dark palette."""
+    return (
+        f"QToolButton {{ background: {TOGGLE_OFF.name()}; border: 1px solid "
+        f"{TOGGLE_BORDER.name()}; border-radius: 3px; font-weight: bold; padding: 2px; }}"
+        f"QToolButton:hover {{ border-color: {RULER_TICK.name()}; }}"
+        f"QToolButton:checked {{ background: {on.name()}; border-color: {on.name()}; "
+        f"color: {TOGGLE_ON_TEXT.name()}; }}"
+    )
 
 
 def apply_dark_palette(app: QApplication) -> None:

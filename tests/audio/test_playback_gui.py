@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import time
 import wave
+from collections import Counter
 
 import pytest
 from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
 from composer.audio.soundfonts import default_soundfont
@@ -172,6 +174,33 @@ def test_the_mixer_panel_mutes_solos_and_changes_instruments(window, playback):
     panel.solo_buttons[0].click()
     combo.setCurrentIndex(19)
     combo.activated.emit(19)
+
+
+def fill_color(widget) -> QColor:
+    """The colour most of the widget's rendered pixels have: its fill, not its text."""
+    image = widget.grab().toImage()
+    pixels = Counter(image.pixel(x, y) for x in range(image.width())
+                     for y in range(image.height()))
+    return QColor.fromRgb(pixels.most_common(1)[0][0])
+
+
+@pytest.mark.parametrize(("kind", "hues"), [("mute", (range(0, 15), range(345, 360))),
+                                            ("solo", (range(35, 60),))])
+def test_mute_and_solo_fill_with_their_colour_while_on_and_say_so(window, playback, kind,
+                                                                  hues):
+    button = getattr(window.mixer_panel, f"{kind}_buttons")[2]
+    state = "muted" if kind == "mute" else "solo"
+    off = fill_color(button)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    on = fill_color(button)
+    assert getattr(playback.mixer.voices[2], state) and button.isChecked()
+    assert off.hsvSaturation() < 60 < 150 < on.hsvSaturation()
+    assert any(on.hsvHue() in hue for hue in hues), on.name()
+    assert f"is {'muted' if kind == 'mute' else 'soloed'}" in button.toolTip()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not getattr(playback.mixer.voices[2], state) and not button.isChecked()
+    assert fill_color(button) == off
+    assert "click" not in button.toolTip()
 
 
 def test_follow_can_be_turned_off_and_is_remembered(window, playback):
