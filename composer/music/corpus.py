@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import pickle
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -79,18 +80,28 @@ class Corpus:
         return [e for e in self.entries if e.split == name]
 
     def search(self, text: str) -> list[ChoraleEntry]:
-        """Chorales whose id, BWV, title or key contains every word of `text`."""
+        """Chorales whose id, BWV, title or key contains every word of `text` (all of them for
+        no words), in catalogue order: `entries` keeps the files' order, which the data
+        fingerprints on the model cards hash, so the order a person reads is made here."""
         words = text.lower().split()
-        return [
+        found = [
             e for e in self.entries
             if all(w in f"{e.id} bwv {e.bwv} {e.title} {e.key or ''}".lower() for w in words)
         ]
+        return sorted(found, key=bwv_order)
 
     def fingerprint(self) -> str:
         """Identifies the split, for checkpoint cards: same fingerprint, same data."""
         rows = sorted(f"{e.id}:{e.split}:{e.length}" for e in self.entries)
         text = "\n".join(rows)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def bwv_order(entry: ChoraleEntry) -> tuple[tuple[int, str], ...]:
+    """Sorts BWV 2.6 before 10.7 and 244.3 before 244.25, as the catalogue does: the digits of
+    a number compare as numbers, the rest ("-a", a movement's suffix) as text."""
+    return tuple((int(part), "") if part.isdigit() else (-1, part)
+                 for part in re.findall(r"\d+|\D+", entry.bwv))
 
 
 def chorale_paths() -> list[Path]:

@@ -60,6 +60,13 @@ def test_search_filters_on_every_word(small_corpus):
     assert small_corpus.search("no such chorale") == []
 
 
+def test_search_lists_bwv_numbers_in_numeric_order_and_leaves_entries_as_built():
+    corpus = build_corpus(ids=["bwv244.25", "bwv10.7", "bwv244.3", "bwv2.6"])
+    assert [e.bwv for e in corpus.search("")] == ["2.6", "10.7", "244.3", "244.25"]
+    assert [e.bwv for e in corpus.search("244")] == ["244.3", "244.25"]
+    assert [e.bwv for e in corpus.entries] == ["10.7", "2.6", "244.25", "244.3"]
+
+
 def test_fingerprint_changes_when_the_split_changes(small_corpus):
     other = build_corpus(ids=["bwv269", "bwv347"])
     assert other.fingerprint() != small_corpus.fingerprint()
