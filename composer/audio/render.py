@@ -20,15 +20,12 @@ from composer.audio.mixer import Mixer
 from composer.audio.schedule import FERMATA_HOLD, TimeMap, note_events
 from composer.audio.synth import SAMPLE_RATE, Synthesizer
 from composer.music.score import Score
+from composer.work import Cancel, Cancelled, Progress
 
 # Long enough for the organ's release and the reverb to die away.
 DEFAULT_TAIL = 1.0
 # Events are at most this many frames apart, so progress and cancel are checked often.
 MAX_BLOCK = 1 << 16
-
-
-class RenderCancelled(Exception):
-    """The caller's cancel callback asked to stop."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +79,8 @@ def _render_voices(
     soundfont: Path | str | None,
     audio: np.ndarray,
     sample_rate: int,
-    progress: Callable[[int], None],
-    cancel: Callable[[], bool] | None,
+    advanced: Callable[[int], None],
+    cancel: Cancel | None,
     fermata_hold: float,
 ) -> tuple[Path, str | None]:
     with Synthesizer(soundfont, mixer, sample_rate) as synth:
@@ -94,10 +91,10 @@ def _render_voices(
             while position < to:
                 block = min(to, position + MAX_BLOCK)
                 synth.write(audio[position:block])
-                progress(block - position)
+                advanced(block - position)
                 position = block
                 if cancel is not None and cancel():
-                    raise RenderCancelled
+                    raise Cancelled("rendering cancelled")
 
         for frame, on, voice, pitch, velocity in _timeline(score, mixer, sample_rate,
                                                             fermata_hold):
@@ -118,13 +115,14 @@ def render(
     soundfont: Path | str | None = None,
     sample_rate: int = SAMPLE_RATE,
     tail: float = DEFAULT_TAIL,
-    progress: Callable[[float], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
     threads: int | None = None,
     fermata_hold: float = FERMATA_HOLD,
 ) -> Rendering:
     """The score as stereo float32 samples, fermatas held `fermata_hold` times as long, as
-    in playback. Muted voices are skipped, not rendered silent.
+    in playback. Muted voices are skipped, not rendered silent. Progress counts frames
+    rendered, summed over the synthesizers.
 
     With several threads the voices are split between synthesizers that render at once
     (FluidSynth runs outside the GIL) and their outputs are summed. The synthesis, reverb
@@ -144,7 +142,7 @@ def render(
         if progress is not None:
             with lock:
                 done[0] += count
-                progress(done[0] / (frames * len(groups)))
+                progress(done[0], frames * len(groups))
 
     def job(i: int) -> tuple[Path, str | None]:
         return _render_voices(score, mixer, groups[i], soundfont, buffers[i], sample_rate,
@@ -179,8 +177,8 @@ def render_to_wav(
     path: Path | str,
     mixer: Mixer | None = None,
     soundfont: Path | str | None = None,
-    progress: Callable[[float], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
     threads: int | None = None,
     fermata_hold: float = FERMATA_HOLD,
 ) -> Rendering:

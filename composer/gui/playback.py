@@ -74,7 +74,7 @@ class WavExporter(QObject):
 
         def work(progress, cancel):  # noqa: ANN001, ANN202 - the Task calling convention
             return render_to_wav(score, path, mixer, soundfont,
-                                 progress=lambda f: progress(round(f * 1000), 1000),
+                                 progress=lambda done, total: progress(done * 1000 // total, 1000),
                                  cancel=cancel, fermata_hold=hold)
 
         dialog = QProgressDialog(f"Rendering {path.name}…", "Cancel", 0, 1000, self.window)

@@ -1,10 +1,11 @@
 """Slow work off the GUI thread: a task runs on the global thread pool and reports through
 signals, which Qt delivers to the GUI thread.
 
-The work is a function `work(progress, cancel)`: `progress(done, total)` may be called any
-number of times, `cancel()` turns true once the user asks to stop, and the work should raise
-(any exception) soon after. This is the calling convention of the core's long operations
-(corpus building, training, generation), so they need no Qt wrapper of their own.
+The work is a function `work(progress, cancel)` in the convention of `composer.work`:
+`progress(done, total)` may be called any number of times, `cancel()` turns true once the
+user asks to stop, and the work should raise (any exception, `Cancelled` by convention) soon
+after. The core's long operations (the corpus build, training, generation, rendering) all
+take these two callbacks, so they need no Qt wrapper of their own.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-Progress = Callable[[int, int], None]
-Cancel = Callable[[], bool]
+from composer.work import Cancel, Progress
+
 Work = Callable[[Progress, Cancel], Any]
 _RUNNING: set[Task] = set()  # a task outlives whoever started it until its work returns
 _RUNNING_LOCK = threading.Lock()

@@ -117,20 +117,18 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 class _ProgressBar:
-    """tqdm bar with the running loss, one line per epoch in between."""
+    """A tqdm bar of the optimizer steps, with the lines of each epoch written above it."""
 
     def __init__(self) -> None:
         self.bar = None
 
-    def __call__(self, p) -> None:
+    def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=1000, unit="‰", file=sys.stderr, mininterval=1.0,
-                            bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}")
-        self.bar.n = int(p.fraction * 1000)
-        self.bar.set_postfix_str(f"epoch {p.epoch + 1} step {p.step} loss {p.loss:.4f}",
-                                 refresh=False)
+            self.bar = tqdm(total=total, unit="step", file=sys.stderr, mininterval=1.0)
+        self.bar.total = total  # a wall-clock budget revises it as the pace becomes known
+        self.bar.n = done
         self.bar.update(0)
 
     def log(self, message: str) -> None:

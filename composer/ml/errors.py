@@ -5,7 +5,3 @@ from __future__ import annotations
 
 class ModelError(ValueError):
     """A checkpoint, model option or training input that cannot be used."""
-
-
-class Cancelled(Exception):
-    """Raised inside long work (training, generation) when its cancel callback says stop."""

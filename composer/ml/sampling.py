@@ -18,7 +18,7 @@ import torch
 
 from composer.ml.blas import single_thread
 from composer.ml.data import sequence_inputs, voice_states
-from composer.ml.errors import Cancelled, ModelError
+from composer.ml.errors import ModelError
 from composer.ml.model import BOS, HELD, SILENT, START, STATES, ChoraleRNN
 from composer.ml.rules import STATE_PITCH, parallel_tokens
 from composer.ml.stepper import Stepper
@@ -32,9 +32,7 @@ from composer.music.tokens import (
     grid_to_voices,
     pitch_grid,
 )
-
-ProgressFn = Callable[[int, int], None]  # (steps done, steps in all)
-CancelFn = Callable[[], bool]
+from composer.work import Cancel, Cancelled, Progress
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ class Sampler:
     def sample_grid(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
                     start: int, end: int, free: np.ndarray,
                     options: SamplingOptions = SamplingOptions(),
-                    progress: ProgressFn | None = None, cancel: CancelFn | None = None
+                    progress: Progress | None = None, cancel: Cancel | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Sample the `free` cells of grid[start:end]; every other cell is forced. Steps
         after `end` are read, not sampled, to rank the candidates.
@@ -220,7 +218,7 @@ class Sampler:
 
     def generate(self, score: Score, start: int, end: int, voices: Iterable[int] = range(4),
                  keep: Iterable[NoteRef] = (), options: SamplingOptions = SamplingOptions(),
-                 progress: ProgressFn | None = None, cancel: CancelFn | None = None
+                 progress: Progress | None = None, cancel: Cancel | None = None
                  ) -> Generation:
         """New music for steps start..end of `score` (which grows to `end` if shorter) in
         the given voices; the other voices and the `keep` notes stay as they are. Notes

@@ -24,9 +24,10 @@ from torch.utils.data.distributed import DistributedSampler
 
 from composer.ml.checkpoint import load_checkpoint, save_checkpoint
 from composer.ml.data import IGNORE, Chorale, WindowDataset, fingerprint, load_chorales
-from composer.ml.errors import Cancelled, ModelError
+from composer.ml.errors import ModelError
 from composer.ml.evaluate import evaluate_model
 from composer.ml.model import ModelConfig, build_model, parameter_count
+from composer.work import Cancel, Cancelled, Progress
 
 OPTIMIZERS = ("adamw", "nadam")
 DATASETS = ("corpus", "jsb")
@@ -84,15 +85,6 @@ class TrainConfig:
                              f"{', '.join(DATASETS)}")
 
 
-@dataclass
-class Progress:
-    epoch: int
-    step: int
-    loss: float
-    fraction: float
-    message: str = ""
-
-
 def _distributed() -> tuple[int, int]:
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
@@ -128,8 +120,8 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.o
     raise ModelError(f"unknown optimizer {name!r}: choose adamw or nadam")
 
 
-def train(cfg: TrainConfig, progress: Callable[[Progress], None] | None = None,
-          cancel: Callable[[], bool] | None = None, log: Callable[[str], None] = print,
+def train(cfg: TrainConfig, progress: Progress | None = None, cancel: Cancel | None = None,
+          log: Callable[[str], None] = print,
           chorales: dict[str, Sequence[Chorale]] | None = None) -> dict:
     """Train, write the best checkpoint (by validation NLL) to cfg.out with its card, and
     return the card. `chorales` ("train", "valid", "test") replaces cfg.dataset."""
@@ -221,7 +213,7 @@ def train(cfg: TrainConfig, progress: Callable[[Progress], None] | None = None,
             value = loss.item()
             running = value if running is None else 0.95 * running + 0.05 * value
             if progress and main:
-                progress(Progress(epoch, step, running, min(1.0, fraction)))
+                progress(step, _steps_in_all(step, total_steps, time.monotonic() - t0, budget_s))
             if cfg.max_steps and step >= cfg.max_steps:
                 stop = True
                 break
@@ -270,6 +262,14 @@ def train(cfg: TrainConfig, progress: Callable[[Progress], None] | None = None,
     save_checkpoint(cfg.out, final.model, final.config, card)
     say(f"test: {card['metrics']['test']}")
     return card
+
+
+def _steps_in_all(step: int, planned: int, elapsed: float, budget_s: float | None) -> int:
+    """The run's length in steps, for progress: as planned, or fewer where the wall-clock
+    budget runs out first, projected from the pace so far."""
+    if budget_s and elapsed * planned > budget_s * step:
+        return max(step, round(step * budget_s / elapsed))
+    return planned
 
 
 def _save(cfg, model_cfg, model, best_state, opt, epoch, step, best_nll, elapsed, history,

@@ -15,7 +15,7 @@ import multiprocessing
 import pickle
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -27,15 +27,10 @@ from composer.music.errors import ScoreError
 from composer.music.musicxml_file import pickup_steps, read_metadata, read_part
 from composer.music.score import Note, Score, TimeSignature
 from composer.music.voicing import voice_of_name
+from composer.work import Cancel, Cancelled, Progress
 
 CORPUS_FORMAT = 1
 SPLITS = ("train", "valid", "test")
-Progress = Callable[[int, int], None]
-Cancel = Callable[[], bool]
-
-
-class CorpusCancelled(Exception):
-    """The user stopped the corpus build."""
 
 
 @dataclass(frozen=True)
@@ -263,7 +258,7 @@ def _report(progress: Progress | None, cancel: Cancel | None, done: int, total: 
     if cancel is not None and cancel():
         if pool is not None:
             pool.terminate()
-        raise CorpusCancelled("corpus build cancelled")
+        raise Cancelled("corpus build cancelled")
 
 
 def cache_path() -> Path:

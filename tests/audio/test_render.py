@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from composer.audio.mixer import Mixer, VoiceMix
-from composer.audio.render import RenderCancelled, render, render_frames, render_to_wav
+from composer.audio.render import render, render_frames, render_to_wav
 from composer.audio.soundfonts import default_soundfont
 from composer.music.score import Note, Score
+from composer.work import Cancelled
 
 from .conftest import chord_score
 
@@ -110,9 +111,18 @@ def test_a_bad_soundfont_falls_back_to_the_default_with_a_message(tmp_path):
 
 def test_cancel_stops_rendering(tmp_path):
     score = Score(voices=((Note(0, 4000, 60),), (), (), ()), tempo=60.0)
-    with pytest.raises(RenderCancelled):
+    with pytest.raises(Cancelled):
         render_to_wav(score, tmp_path / "long.wav", cancel=lambda: True)
     assert not (tmp_path / "long.wav").exists()
+
+
+def test_progress_counts_the_frames_of_every_synthesizer_up_to_their_sum():
+    score = Score(voices=((Note(0, 64, 60),), (Note(0, 64, 55),), (), ()), tempo=60.0)
+    seen: list[tuple[int, int]] = []
+    render(score, progress=lambda done, total: seen.append((done, total)), threads=2)
+    assert {total for _, total in seen} == {2 * render_frames(score)}
+    done = [d for d, _ in seen]
+    assert len(done) > 2 and done == sorted(done) and done[-1] == seen[-1][1]
 
 
 def test_a_wav_louder_than_full_scale_is_scaled_down_not_clipped(tmp_path):

@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from composer.ml.errors import Cancelled, ModelError
+from composer.ml.errors import ModelError
 from composer.ml.sampling import Sampler, SamplingOptions
 from composer.music.score import VOICE_RANGES
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, encode
 from composer.music.voice_leading import voice_leading
+from composer.work import Cancelled
 
 from .conftest import tiny_model
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from composer.ml.checkpoint import card_path, load_checkpoint
-from composer.ml.errors import Cancelled
 from composer.ml.model import ModelConfig
 from composer.ml.train import TrainConfig, resume_path, train
 from composer.music.tokens import pitch_grid
+from composer.work import Cancelled
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,6 @@ import pytest
 
 from composer.music.corpus import (
     SPLITS,
-    CorpusCancelled,
     build_corpus,
     cache_path,
     load_corpus,
@@ -13,6 +12,7 @@ from composer.music.corpus import (
     split_of,
 )
 from composer.music.score import TimeSignature
+from composer.work import Cancelled
 
 
 def test_chorales_become_four_voice_scores_with_metadata(small_corpus):
@@ -86,5 +86,5 @@ def test_build_reports_progress_and_can_be_cancelled():
     seen = []
     build_corpus(limit=3, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1, 3), (2, 3), (3, 3)]
-    with pytest.raises(CorpusCancelled):
+    with pytest.raises(Cancelled):
         build_corpus(limit=3, cancel=lambda: True)
