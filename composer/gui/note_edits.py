@@ -3,6 +3,10 @@
 The piano roll turns gestures and keys into these calls; each returns the new score (for
 `ScoreDocument.apply`) and the notes that should be selected afterwards, because a note's
 identity is its value and an edit creates new values.
+
+An edit that lands on other notes of a voice shortens or removes them (the score's
+monophony rule); its name says so, "Resize note (shortens B4)" or "Paste notes (removes 2
+notes)", so the history shows what Undo will bring back.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from composer.music.score import Note, NoteRef, Score
+from composer.music.spelling import spell
 
 Selection = frozenset[NoteRef]
 
@@ -31,6 +36,32 @@ def existing(score: Score, refs: Iterable[NoteRef]) -> Selection:
 
 def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many
+
+
+def _named(name: str, before: Score, after: Score, edited: Iterable[NoteRef] = (),
+           placed: Iterable[NoteRef] = ()) -> str:
+    """`name` with the notes the edit shortened or removed besides its own `edited` ones, so
+    that a neighbour lost to a long note is never a surprise found only by listening."""
+    placed = list(placed)
+    # An old note equal to a placed one was replaced by it, so it counts as gone.
+    gone = set(before.notes()) - (set(after.notes()) - set(placed)) - set(edited)
+    # What is left of a neighbour lies outside every placed note; what lies inside one is
+    # a placed note that another placed note cut short.
+    remnants = [(v, r) for v, r in set(after.notes()) - set(before.notes())
+                if not any(w == v and p.start < r.end and r.start < p.end for w, p in placed)]
+    shortened = {(v, n) for v, n in gone for w, r in remnants
+                 if w == v and r.pitch == n.pitch and n.start <= r.start and r.end <= n.end}
+    effects = [f"{verb} {_count_or_name(refs, before.key)}"
+               for verb, refs in (("shortens", shortened), ("removes", gone - shortened))
+               if refs]
+    return f"{name} ({', '.join(effects)})" if effects else name
+
+
+def _count_or_name(refs: Iterable[NoteRef], key: str | None) -> str:
+    refs = list(refs)
+    if len(refs) == 1:
+        return spell(refs[0][1].pitch, key)
+    return f"{len(refs)} notes"
 
 
 def clamp_shift(refs: Iterable[NoteRef], steps: int, semitones: int) -> tuple[int, int]:
@@ -60,7 +91,8 @@ def move(score: Score, refs: Sequence[NoteRef], steps: int, semitones: int,
             name = "Move " + _plural(len(refs), "note", "notes")
     moved = [(v, n.shifted(steps, semitones)) for v, n in refs]
     new_score = score.replace_notes(refs, moved)
-    return Edit(name, new_score, existing(new_score, moved))
+    return Edit(_named(name, score, new_score, refs, moved), new_score,
+                existing(new_score, moved))
 
 
 def resize(score: Score, refs: Sequence[NoteRef], delta: int) -> Edit | None:
@@ -71,13 +103,15 @@ def resize(score: Score, refs: Sequence[NoteRef], delta: int) -> Edit | None:
     if resized == list(refs):
         return None
     new_score = score.replace_notes(refs, resized)
-    return Edit("Resize " + _plural(len(refs), "note", "notes"), new_score,
-                existing(new_score, resized))
+    name = _named("Resize " + _plural(len(refs), "note", "notes"), score, new_score, refs,
+                  resized)
+    return Edit(name, new_score, existing(new_score, resized))
 
 
 def add(score: Score, voice: int, note: Note) -> Edit:
     new_score = score.add_note(voice, note)
-    return Edit("Add note", new_score, frozenset({(voice, note)}))
+    return Edit(_named("Add note", score, new_score, placed=[(voice, note)]), new_score,
+                frozenset({(voice, note)}))
 
 
 def delete(score: Score, refs: Iterable[NoteRef], name: str | None = None) -> Edit | None:
@@ -119,5 +153,6 @@ def paste(score: Score, clip: Clip, at: int) -> Edit | None:
     for voice, note in placed:
         new_score = new_score.add_note(voice, note)
     new_score = new_score.with_meta(length=max(new_score.length, at + clip.length))
-    return Edit("Paste " + _plural(len(placed), "note", "notes"), new_score,
-                existing(new_score, placed))
+    name = _named("Paste " + _plural(len(placed), "note", "notes"), score, new_score,
+                  placed=placed)
+    return Edit(name, new_score, existing(new_score, placed))

@@ -4,9 +4,11 @@ A `Score` is immutable. Every operation returns a new score that shares the unto
 voices with the old one, so copies are cheap and an undo command can simply keep the
 score before and after an edit.
 
-Monophony rule: the note being placed wins. An older note of the same voice that starts
-earlier is cut short where the new note starts; an older note that starts inside the new
-note is removed.
+Monophony rule: the note being placed wins, and takes no more than the time it covers. An
+older note of the same voice that starts earlier is cut short where the new note starts; one
+that starts inside the new note but ends after it keeps its part after the new note's end;
+only a note the new one covers wholly is removed. Lengthening a note into a long neighbour
+then shortens the neighbour instead of deleting it.
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ def _place(notes: Voice, new: Note) -> Voice:
             kept.append(note)
         elif note.start < new.start:
             kept.append(replace(note, duration=new.start - note.start))
-        # a note starting inside the new one is removed
+        elif note.end > new.end:
+            kept.append(replace(note, start=new.end, duration=note.end - new.end))
     idx = bisect.bisect_left([n.start for n in kept], new.start)
     kept.insert(idx, new)
     return tuple(kept)

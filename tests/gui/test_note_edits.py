@@ -45,7 +45,7 @@ def test_a_clip_keeps_its_voices_and_offsets_and_pastes_over_what_was_there():
     edit = note_edits.paste(target, clip, 16)
     assert edit.score.voices[0] == (Note(0, 16, 72), Note(16, 4, 70))
     assert edit.score.voices[2] == (Note(18, 2, 55),)
-    assert edit.name == "Paste notes"
+    assert edit.name == "Paste notes (shortens C5)"
 
 
 def test_pasting_past_the_end_makes_the_score_longer():
@@ -57,3 +57,46 @@ def test_pasting_past_the_end_makes_the_score_longer():
 def test_existing_forgets_notes_the_score_no_longer_has():
     a, b = Note(0, 4, 60), Note(4, 4, 62)
     assert note_edits.existing(score_of((a,)), [(0, a), (0, b), (1, a)]) == {(0, a)}
+
+
+def test_lengthening_into_a_half_note_shortens_it_and_the_name_says_which():
+    e5, b4 = Note(0, 4, 76), Note(4, 8, 71)
+    edit = note_edits.resize(score_of((e5, b4)), [(0, e5)], 2)
+    assert edit.score.voices[0] == (Note(0, 6, 76), Note(6, 6, 71))
+    assert edit.name == "Resize note (shortens B4)"
+    assert edit.selection == {(0, Note(0, 6, 76))}
+
+
+def test_a_wholly_covered_note_is_named_as_removed_in_the_keys_spelling():
+    a, leading_tone = Note(0, 4, 72), Note(4, 4, 75)
+    score = Score(((a, leading_tone), (), (), ()), key="E minor")
+    edit = note_edits.resize(score, [(0, a)], 4)
+    assert edit.name == "Resize note (removes D#5)"
+
+
+def test_adding_over_notes_names_what_it_shortens_and_removes():
+    notes = (Note(0, 4, 60), Note(4, 2, 62), Note(6, 4, 64))
+    edit = note_edits.add(score_of(notes), 0, Note(2, 6, 67))
+    assert edit.score.voices[0] == (Note(0, 2, 60), Note(2, 6, 67), Note(8, 2, 64))
+    assert edit.name == "Add note (shortens 2 notes, removes D4)"
+
+
+def test_moving_onto_an_equal_repeated_note_names_the_one_it_replaces():
+    first, repeat = Note(0, 4, 60), Note(4, 4, 60)
+    edit = note_edits.move(score_of((first, repeat)), [(0, first)], 4, 0, name="Nudge note")
+    assert edit.score.voices[0] == (repeat,)
+    assert edit.name == "Nudge note (removes C4)"
+
+
+def test_notes_of_one_edit_cutting_each_other_short_are_not_named():
+    a, b = Note(0, 4, 60), Note(4, 4, 62)
+    edit = note_edits.resize(score_of((a, b)), [(0, a), (0, b)], 4)
+    assert edit.score.voices[0] == (Note(0, 4, 60), Note(4, 8, 62))
+    assert edit.name == "Resize notes"
+
+
+def test_pasting_over_part_of_a_note_names_it_as_shortened():
+    clip = note_edits.Clip.of([(1, Note(0, 4, 65))])
+    edit = note_edits.paste(score_of((), (Note(14, 8, 67),)), clip, 12)
+    assert edit.score.voices[1] == (Note(12, 4, 65), Note(16, 6, 67))
+    assert edit.name == "Paste note (shortens G4)"

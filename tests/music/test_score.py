@@ -25,12 +25,32 @@ def test_move_keeps_voice_monophonic_and_moves_time_and_pitch():
     assert moved.voices[0] == (Note(0, 2, 72), Note(2, 4, 75))
 
 
-def test_resize_shortens_and_lengthens_over_the_next_note():
+def test_lengthening_into_the_next_note_shortens_it_from_the_front():
     score = chorale_bar()
     longer = score.resize_note(3, Note(0, 4, 48), 6)
-    assert longer.voices[3] == (Note(0, 6, 48),)
+    assert longer.voices[3] == (Note(0, 6, 48), Note(6, 2, 43))
     with pytest.raises(ScoreError, match="non-positive duration"):
         score.resize_note(3, Note(0, 4, 48), 0)
+
+
+def test_lengthening_a_note_into_a_half_note_keeps_the_half_notes_later_part():
+    e5, b4 = Note(0, 4, 76), Note(4, 8, 71)
+    score = Score(voices=((e5, b4), (), (), ()))
+    assert score.resize_note(0, e5, 6).voices[0] == (Note(0, 6, 76), Note(6, 6, 71))
+
+
+def test_a_note_starting_inside_an_added_or_moved_note_keeps_what_sticks_out():
+    score = Score(voices=((Note(0, 4, 72), Note(8, 8, 67)), (), (), ()))
+    added = score.add_note(0, Note(6, 4, 69))
+    assert added.voices[0] == (Note(0, 4, 72), Note(6, 4, 69), Note(10, 6, 67))
+    moved = score.move_notes([(0, Note(0, 4, 72))], steps=10)
+    assert moved.voices[0] == (Note(8, 2, 67), Note(10, 4, 72))
+
+
+def test_only_a_note_covered_to_its_end_is_removed():
+    score = Score(voices=((Note(4, 4, 72), Note(8, 4, 74)), (), (), ()))
+    assert score.add_note(0, Note(4, 4, 60)).voices[0] == (Note(4, 4, 60), Note(8, 4, 74))
+    assert score.add_note(0, Note(2, 7, 60)).voices[0] == (Note(2, 7, 60), Note(9, 3, 74))
 
 
 def test_remove_unknown_note_names_voice_step_and_pitch():
