@@ -1,14 +1,27 @@
 """New from Bach chorale: pick a chorale from the corpus and how many bars to keep as the
-seed. The corpus is read in the background the first time (it takes minutes); the dialog
-shows progress and can be cancelled."""
+seed. Set-up builds the corpus cache, so the dialog normally only reads it; where it must
+still be built (minutes), the progress stands where the list will be and can be stopped.
+
+The search box is the keyboard's home: ↑/↓ and PgUp/PgDn there move through the list, text
+typed in the list goes to the search box, and Enter opens the highlighted chorale."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -18,6 +31,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -32,6 +46,9 @@ CorpusLoader = Callable[[Progress, Cancel], Corpus]
 COLUMNS = ("Chorale", "BWV", "Title", "Key", "Time", "Bars")
 DEFAULT_SEED_BARS = 4
 _ROOT = QModelIndex()
+_LIST_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown})
+_COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                      | Qt.KeyboardModifier.MetaModifier)
 
 
 class ChoraleTableModel(QAbstractTableModel):
@@ -72,6 +89,12 @@ class ChoraleTableModel(QAbstractTableModel):
         return None
 
 
+def _is_typing(event: QKeyEvent) -> bool:
+    """Text a person types, as opposed to a command key (Ctrl+C) or a navigation key."""
+    text = event.text()
+    return bool(text) and text.isprintable() and not event.modifiers() & _COMMAND_MODIFIERS
+
+
 def seed_of(entry: ChoraleEntry, bars: int) -> Score:
     """The first `bars` bars of a chorale (all of it when `bars` reaches its length)."""
     steps = min(entry.score.length, bars * entry.score.steps_per_bar)
@@ -95,57 +118,27 @@ class ChoraleBrowser(QDialog):
         self.search = QLineEdit(placeholderText="Search by number, title or key, e.g. “269” "
                                                 "or “G major”")
         self.search.setClearButtonEnabled(True)
-        self.model = ChoraleTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.setSortingEnabled(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.preview = ScorePreview()
-        self.bars = QSpinBox(minimum=1, maximum=1, value=1, suffix=" bars")
-        self.bars.setToolTip("How many bars of the chorale to keep as the seed")
-        self.bars_of = QLabel()
-
-        self.progress = QProgressBar()
-        self.progress_label = QLabel("Reading Bach's chorales from music21 — this happens "
-                                     "once and takes a minute or two…")
-        self.progress_label.setWordWrap(True)
-        self.cancel_load = QPushButton("Stop")
-        self.loading = QWidget()
-        loading_row = QHBoxLayout(self.loading)
-        loading_row.setContentsMargins(0, 0, 0, 0)
-        loading_row.addWidget(self.progress_label, 1)
-        loading_row.addWidget(self.progress, 1)
-        loading_row.addWidget(self.cancel_load)
-
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.open_button = self.buttons.button(QDialogButtonBox.StandardButton.Open)
         self.open_button.setEnabled(False)
 
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(QLabel("Keep the first"))
-        seed_row.addWidget(self.bars)
-        seed_row.addWidget(self.bars_of)
-        seed_row.addStretch(1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._build_loading())
+        self.chooser = self._build_chooser()
+        self.pages.addWidget(self.chooser)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
-        layout.addWidget(self.loading)
-        layout.addWidget(self.table, 3)
-        layout.addWidget(self.preview, 1)
-        layout.addLayout(seed_row)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(self.buttons)
+        self.open_button.setDefault(True)  # Enter opens the highlighted chorale, from anywhere
 
+        self.search.installEventFilter(self)
+        self.table.installEventFilter(self)
         self.search.textChanged.connect(self._filter)
         self.table.selectionModel().currentRowChanged.connect(self._entry_changed)
         self.table.doubleClicked.connect(self.accept)
-        self.bars.valueChanged.connect(self._update_preview)
+        self.bars.valueChanged.connect(self._bars_changed)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.cancel_load.clicked.connect(self._stop_loading)
@@ -155,9 +148,76 @@ class ChoraleBrowser(QDialog):
         else:
             self._show_corpus(corpus)
 
+    def _build_loading(self) -> QWidget:
+        """The progress page, in the list's place: nothing of the list shows while it is read."""
+        self.progress = QProgressBar()
+        self.progress_label = QLabel("Reading Bach's chorales from music21 — this happens "
+                                     "once and takes a few minutes…")
+        self.progress_label.setWordWrap(True)
+        self.progress_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.cancel_load = QPushButton("Stop")
+        self.cancel_load.setAutoDefault(False)  # an Enter meant for Open never stops the build
+        self.loading = QWidget()
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.progress, 1)
+        bar_row.addWidget(self.cancel_load)
+        column = QVBoxLayout(self.loading)
+        column.addStretch(1)
+        column.addWidget(self.progress_label)
+        column.addLayout(bar_row)
+        column.addStretch(1)
+        return self.loading
+
+    def _build_chooser(self) -> QWidget:
+        """The list, the preview and the seed length: the page shown once the corpus is read."""
+        self.model = ChoraleTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setSortingEnabled(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list, as in every other control
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.preview = ScorePreview()
+        self.bars = QSpinBox(minimum=1, maximum=1, value=1, suffix=" bar")
+        self.bars.setToolTip("How many bars of the chorale to keep as the seed")
+        self.bars_of = QLabel()
+        self.seed_row = QWidget()
+        seed_row = QHBoxLayout(self.seed_row)
+        seed_row.setContentsMargins(0, 0, 0, 0)
+        seed_row.addWidget(QLabel("Keep the first"))
+        seed_row.addWidget(self.bars)
+        seed_row.addWidget(self.bars_of)
+        seed_row.addStretch(1)
+        chooser = QWidget()
+        column = QVBoxLayout(chooser)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.table, 3)
+        column.addWidget(self.preview, 1)
+        column.addWidget(self.seed_row)
+        return chooser
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Sends the list's keys from the search box to the list, and typing in the list to
+        the search box: Qt's own type-to-find in a table jumps rows by the column in focus."""
+        if event.type() == QEvent.Type.KeyPress:
+            if watched is self.search and event.key() in _LIST_KEYS:
+                QApplication.sendEvent(self.table, event)
+                return True
+            if watched is self.table and _is_typing(event):
+                self.search.setFocus()
+                QApplication.sendEvent(self.search, event)
+                return True
+        return super().eventFilter(watched, event)
+
     # --- loading ---------------------------------------------------------------------------
     def _start_loading(self) -> None:
-        self.loading.show()
+        self.pages.setCurrentWidget(self.loading)
         self.progress.setRange(0, 0)
         self.search.setEnabled(False)
         task = Task(self._loader)
@@ -201,7 +261,7 @@ class ChoraleBrowser(QDialog):
         return self._task is None or self._task.wait(timeout)
 
     def _show_corpus(self, corpus: Corpus) -> None:
-        self.loading.hide()
+        self.pages.setCurrentWidget(self.chooser)
         self.search.setEnabled(True)
         self.search.setFocus()
         self._filter(self.search.text())
@@ -213,18 +273,22 @@ class ChoraleBrowser(QDialog):
 
     # --- choosing ------------------------------------------------------------------------
     def _filter(self, text: str) -> None:
+        """The highlighted chorale stays highlighted while it matches, so typing never moves
+        Enter onto another chorale that the person did not pick."""
         if self._corpus is None:
             return
-        entries = self._corpus.search(text) if text.strip() else self._corpus.entries
+        kept = self.selected_entry()
+        entries = self._corpus.search(text)
         self.model.set_entries(entries)
         if entries:
-            self.table.selectRow(0)
+            self.table.selectRow(entries.index(kept) if kept in entries else 0)
         else:
             self._entry_changed(QModelIndex())
 
     def _entry_changed(self, current: QModelIndex, previous: QModelIndex | None = None) -> None:
         entry = self.selected_entry()
         self.open_button.setEnabled(entry is not None)
+        self.seed_row.setEnabled(entry is not None)
         if entry is None:
             self.preview.set_score(None)
             self.bars_of.setText("")
@@ -232,6 +296,10 @@ class ChoraleBrowser(QDialog):
         self.bars.setMaximum(max(1, entry.bars))
         self.bars.setValue(min(DEFAULT_SEED_BARS, entry.bars))
         self.bars_of.setText(f"of {entry.bars} as the seed")
+        self._update_preview()
+
+    def _bars_changed(self, bars: int) -> None:
+        self.bars.setSuffix(" bar" if bars == 1 else " bars")
         self._update_preview()
 
     def _update_preview(self) -> None:
