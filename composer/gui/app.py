@@ -30,8 +30,7 @@ def run_app(argv: list[str]) -> int:
     from composer.gui.main_window import MainWindow
     from composer.gui.playback import install_playback
 
-    window = MainWindow()
-    install_playback(window)
+    window = MainWindow(parts=[install_playback])
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:

@@ -1,4 +1,9 @@
-"""The one source of truth the views draw: a score, its undo stack, its file and playhead."""
+"""The one source of truth the views draw: a score, its undo stack, its file, the user's
+cursor (the playhead) and the loop range.
+
+The playhead is where the user put it, not where the sound is: while playing, the
+transport reports the sounding position by a signal of its own and leaves this one alone,
+so Stop returns to it and an edit at the cursor lands where the user expects."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ class ScoreDocument(QObject):
     pathChanged = Signal()
     modifiedChanged = Signal(bool)
     playheadChanged = Signal(int)
-    loopRangeChanged = Signal()
+    loopRangeChanged = Signal()  # the range, or whether it loops
 
     def __init__(self, score: Score | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -23,6 +28,7 @@ class ScoreDocument(QObject):
         self._path: Path | None = None
         self._playhead = 0
         self._loop: tuple[int, int] | None = None
+        self._looping = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
 
@@ -52,6 +58,7 @@ class ScoreDocument(QObject):
         self._score = score
         self._path = path
         self._loop = None
+        self._looping = False
         self.scoreChanged.emit()
         self.pathChanged.emit()
         self.set_playhead(0)
@@ -87,11 +94,24 @@ class ScoreDocument(QObject):
         return self._loop
 
     def set_loop_range(self, loop: tuple[int, int] | None) -> None:
+        """A range set is meant to loop, so it turns looping on; none turns it off."""
         if loop is not None:
             start, end = sorted(loop)
             loop = (start, end) if end > start else None
-        if loop != self._loop:
+        if loop != self._loop or self._looping != (loop is not None):
             self._loop = loop
+            self._looping = loop is not None
+            self.loopRangeChanged.emit()
+
+    @property
+    def looping(self) -> bool:
+        """Playback goes round the loop range (never true without a range)."""
+        return self._looping
+
+    def set_looping(self, on: bool) -> None:
+        on = bool(on) and self._loop is not None
+        if on != self._looping:
+            self._looping = on
             self.loopRangeChanged.emit()
 
 

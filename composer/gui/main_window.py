@@ -1,35 +1,39 @@
 """The main window: the piano roll in the centre, menus and toolbars around it, file handling,
-and docks where panels (generation, mixer, history) live."""
+and docks where panels (generation, mixer, history) live.
+
+Parts beyond the editor itself (playback, generation, notation) are installed through the
+window's declared API — `add_dock`, `add_toolbar`, `add_menu`, `add_file_action` and the
+action collection — by functions passed as `parts`. The saved layout is restored once,
+after every part is in place: a dock or toolbar restored before it exists lands on top of
+the menu bar.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCore import QSettings, QSize, Qt
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-)
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
-    QStyle,
     QToolBar,
     QUndoView,
     QWidget,
 )
 
 from composer.gui import icons
+from composer.gui.actions import ActionCollection
 from composer.gui.chorale_browser import ChoraleBrowser, CorpusLoader
 from composer.gui.document import ScoreDocument
+from composer.gui.editor_actions import create_editor_actions
+from composer.gui.editor_toolbars import ICON_SIZE, NotesToolBar, hand_focus_back
 from composer.gui.piano_roll import PianoRollView, Tool
 from composer.gui.recent_files import RecentFiles
 from composer.gui.score_bar import ScoreBar
@@ -38,14 +42,16 @@ from composer.music.files import OPEN_SUFFIXES, FileFormatError, read_score, wri
 from composer.music.score import VOICE_NAMES, Score, ScoreError
 
 APP_NAME = "Composer"
+DEFAULT_SIZE = (1280, 800)
 MIDI_SUFFIXES = (".mid", ".midi")
 OPEN_FILTER = ("Scores (" + " ".join(f"*{s}" for s in OPEN_SUFFIXES) + ");;"
                "MIDI files (*.mid *.midi);;MusicXML files (*.musicxml *.xml *.mxl);;All files (*)")
 MIDI_FILTER = "MIDI files (*.mid *.midi)"
 MUSICXML_FILTER = "MusicXML files (*.musicxml)"
-GRID_CHOICES = (("1/16", 1), ("1/8", 2), ("1/4", 4), ("1/2", 8), ("Bar", 0))
-LENGTH_CHOICES = (("1/16", 1), ("1/8", 2), ("Dotted 1/8", 3), ("1/4", 4), ("Dotted 1/4", 6),
-                  ("1/2", 8), ("Dotted 1/2", 12), ("Whole", 16))
+FILE_GROUPS = ("new", "open", "save", "export", "quit")  # File menu sections, in order
+
+P = TypeVar("P")
+Part = Callable[["MainWindow"], object]
 
 
 def _load_corpus(progress, cancel) -> Corpus:  # noqa: ANN001 - the worker's calling convention
@@ -54,10 +60,11 @@ def _load_corpus(progress, cancel) -> Corpus:  # noqa: ANN001 - the worker's cal
 
 class MainWindow(QMainWindow):
     """`settings` and `corpus_loader` are injectable so tests neither touch the user's settings
-    nor read the whole corpus."""
+    nor read the whole corpus; `parts` install playback and the other panels."""
 
     def __init__(self, settings: QSettings | None = None,
                  corpus_loader: CorpusLoader = _load_corpus,
+                 parts: Sequence[Part] = (),
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings()
@@ -67,6 +74,8 @@ class MainWindow(QMainWindow):
         self.chorale_browser: ChoraleBrowser | None = None  # while it is open
         self.document = ScoreDocument(parent=self)
         self._untitled_name = "Untitled"
+        self._parts: list[object] = []
+        self._layout_restored = False
         self.roll = PianoRollView(self.document)
         self.setCentralWidget(self.roll)
         self.setWindowIcon(icons.app_icon())
@@ -74,12 +83,19 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
 
-        self._create_actions()
+        self.action_collection = ActionCollection(self.settings, self, self.roll)
+        create_editor_actions(self)
         self._create_menus()
         self._create_toolbars()
         self._create_status_bar()
-        self._create_docks()
+        self._create_history_dock()
+        self._connect_document()
+        for part in parts:
+            self._parts.append(part(self))
+        self._restore_layout()
+        self.roll.setFocus()
 
+    def _connect_document(self) -> None:
         self.document.pathChanged.connect(self._update_title)
         self.document.modifiedChanged.connect(self._update_title)
         self.document.scoreChanged.connect(self._grid_changed)  # "Bar" follows the metre
@@ -89,218 +105,132 @@ class MainWindow(QMainWindow):
         self.roll.hoverChanged.connect(self.hover_label.setText)
         self._update_title()
         self._selection_changed(0)
-        self._restore_layout()
-        self.roll.setFocus()
+
+    # --- the declared API for parts ------------------------------------------------------
+    def action(self, name: str) -> QAction:
+        """The action registered as `name` in the window's one action collection."""
+        return self.action_collection[name]
+
+    def part(self, kind: type[P]) -> P:
+        """The installed part of type `kind` (its controller and widgets)."""
+        for part in self._parts:
+            if isinstance(part, kind):
+                return part
+        raise LookupError(f"no {kind.__name__} is installed in this window")
+
+    def _check_not_restored(self, what: str) -> None:
+        if self._layout_restored:
+            raise RuntimeError(f"{what} must be added by a part, before the saved layout "
+                               "is restored")
+
+    def add_dock(self, dock: QDockWidget,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> None:
+        """Dock a panel and list it under View ▸ Panels. The dock needs a unique objectName
+        for its place to be remembered."""
+        self._check_not_restored("a dock")
+        if not dock.objectName():
+            raise ValueError("a panel needs an objectName to remember its place")
+        dock.setParent(self)
+        self.addDockWidget(area, dock)
+        self.panels_menu.addAction(dock.toggleViewAction())
+
+    def add_toolbar(self, toolbar: QToolBar, before: str | None = None) -> None:
+        """A toolbar in the top row, before the toolbar named `before` (objectName) or last."""
+        self._check_not_restored("a toolbar")
+        if not toolbar.objectName():
+            raise ValueError("a toolbar needs an objectName to remember its place")
+        following = self.findChild(QToolBar, before) if before else None
+        if following is not None:
+            self.insertToolBar(following, toolbar)
+        else:
+            self.addToolBar(toolbar)
+        hand_focus_back(toolbar, self.roll)
+
+    def add_menu(self, menu: QMenu, before: str = "help") -> None:
+        """A menu in the menu bar, before the one named `before` (a key of `menus`)."""
+        menu.setParent(self, menu.windowFlags())
+        self.menuBar().insertMenu(self.menus[before].menuAction(), menu)
+        self.menus[menu.objectName() or menu.title().replace("&", "").lower()] = menu
+
+    def add_file_action(self, action: QAction, group: str) -> None:
+        """An action at the end of a section of the File menu (one of FILE_GROUPS)."""
+        if group not in FILE_GROUPS:
+            raise ValueError(f"File menu group {group!r} is not one of {FILE_GROUPS}")
+        menu = self.menus["file"]
+        following = FILE_GROUPS[FILE_GROUPS.index(group) + 1:]
+        marker = next((self._file_separators[g] for g in following), None)
+        menu.insertAction(marker, action)
+
+    def status_message(self, text: str, milliseconds: int = 8000) -> None:
+        self.statusBar().showMessage(text, milliseconds)
 
     # --- construction --------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, *, tip: str = "",  # noqa: ANN001
-                icon=None, view_scoped: bool = False) -> QAction:  # noqa: ANN001
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, list):
-                action.setShortcuts(shortcut)
-            else:
-                action.setShortcut(shortcut)
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        if icon is not None:
-            action.setIcon(icon)
-        if view_scoped:
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.roll.addAction(action)
-        else:
-            self.addAction(action)
-        action.triggered.connect(slot)
-        return action
-
-    def _create_actions(self) -> None:
-        style = self.style()
-        key = QKeySequence.StandardKey
-        sp = QStyle.StandardPixmap
-        self.new_action = self._action("&New", self.new_document, key.New,
-                                       tip="Start an empty score",
-                                       icon=style.standardIcon(sp.SP_FileIcon))
-        self.new_chorale_action = self._action(
-            "New from &Bach Chorale…", self.new_from_chorale, QKeySequence("Ctrl+Shift+N"),
-            tip="Start from the opening bars of one of Bach's chorales",
-            icon=icons.app_icon())
-        self.open_action = self._action("&Open…", self.open_document, key.Open,
-                                        tip="Open a MIDI or MusicXML file",
-                                        icon=style.standardIcon(sp.SP_DialogOpenButton))
-        self.save_action = self._action("&Save", self.save, key.Save,
-                                        tip="Save as MIDI (keeps everything the score holds)",
-                                        icon=style.standardIcon(sp.SP_DialogSaveButton))
-        self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
-        self.export_midi_action = self._action("Export &MIDI…", self.export_midi)
-        self.export_musicxml_action = self._action("Export Music&XML…", self.export_musicxml)
-        self.quit_action = self._action("&Quit", self.close, key.Quit)
-
-        stack = self.document.undo_stack
-        self.undo_action = stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(key.Undo)
-        self.undo_action.setIcon(style.standardIcon(sp.SP_ArrowBack))
-        self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence(key.Redo), QKeySequence("Ctrl+Shift+Z")])
-        self.redo_action.setIcon(style.standardIcon(sp.SP_ArrowForward))
-        self.addActions([self.undo_action, self.redo_action])
-
-        roll = self.roll
-        self.cut_action = self._action("Cu&t", roll.cut, key.Cut, view_scoped=True)
-        self.copy_action = self._action("&Copy", roll.copy, key.Copy, view_scoped=True)
-        self.paste_action = self._action("&Paste at Playhead", roll.paste, key.Paste,
-                                         view_scoped=True)
-        self.delete_action = self._action("&Delete", roll.delete_selection,
-                                          [QKeySequence(Qt.Key.Key_Delete),
-                                           QKeySequence(Qt.Key.Key_Backspace)],
-                                          view_scoped=True)
-        self.select_all_action = self._action("Select &All", roll.select_all, key.SelectAll,
-                                              view_scoped=True)
-        self.clear_selection_action = self._action("Clear Selection", roll.clear_selection,
-                                                   QKeySequence(Qt.Key.Key_Escape),
-                                                   view_scoped=True)
-        self.nudge_actions = [
-            self._action(text, lambda _=False, d=direction, b=by_beat: self._nudge(d, b),
-                         QKeySequence(seq), view_scoped=True)
-            for text, direction, by_beat, seq in (
-                ("Earlier by a Step", -1, False, "Left"), ("Later by a Step", 1, False, "Right"),
-                ("Earlier by a Beat", -1, True, "Shift+Left"),
-                ("Later by a Beat", 1, True, "Shift+Right"))]
-        self.transpose_actions = [
-            self._action(text, lambda _=False, s=semis: roll.transpose(s), QKeySequence(seq),
-                         view_scoped=True)
-            for text, semis, seq in (("Up a Semitone", 1, "Up"), ("Down a Semitone", -1, "Down"),
-                                     ("Up an Octave", 12, "Shift+Up"),
-                                     ("Down an Octave", -12, "Shift+Down"))]
-
-        self.voice_group = QActionGroup(self)
-        self.voice_actions = []
-        for voice, name in enumerate(VOICE_NAMES):
-            action = self._action(name, lambda _=False, v=voice: roll.set_active_voice(v),
-                                  QKeySequence(str(voice + 1)), icon=icons.voice_icon(voice),
-                                  tip=f"Draw and edit the {name.lower()} (key {voice + 1})",
-                                  view_scoped=True)
-            action.setCheckable(True)
-            action.setIconText(name[0])
-            self.voice_group.addAction(action)
-            self.voice_actions.append(action)
-        self.voice_actions[roll.active_voice].setChecked(True)
-
-        self.tool_group = QActionGroup(self)
-        self.draw_tool_action = self._action(
-            "&Draw", lambda: roll.set_tool(Tool.DRAW), QKeySequence("D"),
-            icon=icons.draw_tool_icon(), view_scoped=True,
-            tip="Draw: click to add a note to the active voice, drag to set its length (D)")
-        self.select_tool_action = self._action(
-            "&Select", lambda: roll.set_tool(Tool.SELECT), QKeySequence("V"),
-            icon=icons.select_tool_icon(), view_scoped=True,
-            tip="Select: drag on empty space for a rubber band (V); in Draw, hold Ctrl or Shift")
-        for action in (self.draw_tool_action, self.select_tool_action):
-            action.setCheckable(True)
-            self.tool_group.addAction(action)
-        self.draw_tool_action.setChecked(True)
-
-        self.fermata_action = self._action(
-            "Toggle &Fermata at Playhead", roll.toggle_fermata, QKeySequence("F"),
-            tip="Mark or unmark a phrase end (fermata) where the playhead is (F)",
-            view_scoped=True)
-
-        self.zoom_in_action = self._action("Zoom &In", roll.zoom_in,
-                                           [QKeySequence(key.ZoomIn), QKeySequence("Ctrl+=")])
-        self.zoom_out_action = self._action("Zoom &Out", roll.zoom_out, key.ZoomOut)
-        self.taller_action = self._action("Taller Rows", lambda: roll.zoom_pitch(1.2),
-                                          QKeySequence("Ctrl+Alt+="))
-        self.shorter_action = self._action("Shorter Rows", lambda: roll.zoom_pitch(1 / 1.2),
-                                           QKeySequence("Ctrl+Alt+-"))
-        self.fit_action = self._action("&Fit to Window", roll.fit_to_window,
-                                       QKeySequence("Ctrl+0"))
-        self.clear_loop_action = self._action("Clear Loop Range",
-                                              lambda: self.document.set_loop_range(None))
-        self.about_action = self._action("&About Composer", self._about)
-
     def _create_menus(self) -> None:
+        a = self.action
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.new_chorale_action, self.open_action])
+        self._file_separators: dict[str, QAction] = {}
+        file_menu.addActions([a("file.new"), a("file.new_chorale")])
+        self._file_separators["open"] = file_menu.addSeparator()
+        file_menu.addAction(a("file.open"))
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action])
-        file_menu.addSeparator()
-        file_menu.addActions([self.export_midi_action, self.export_musicxml_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        self._file_separators["save"] = file_menu.addSeparator()
+        file_menu.addActions([a("file.save"), a("file.save_as")])
+        self._file_separators["export"] = file_menu.addSeparator()
+        file_menu.addActions([a("file.export_midi"), a("file.export_musicxml")])
+        self._file_separators["quit"] = file_menu.addSeparator()
+        file_menu.addAction(a("file.quit"))
 
         edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addActions([a("edit.undo"), a("edit.redo")])
         edit_menu.addSeparator()
-        edit_menu.addActions([self.cut_action, self.copy_action, self.paste_action,
-                              self.delete_action])
+        edit_menu.addActions([a(f"edit.{n}") for n in ("cut", "copy", "paste", "delete")])
         edit_menu.addSeparator()
-        edit_menu.addActions([self.select_all_action, self.clear_selection_action])
+        edit_menu.addActions([a("edit.select_all"), a("edit.clear_selection")])
         edit_menu.addSeparator()
-        move_menu = edit_menu.addMenu("&Move Notes")
-        move_menu.addActions(self.nudge_actions)
-        transpose_menu = edit_menu.addMenu("&Transpose")
-        transpose_menu.addActions(self.transpose_actions)
+        edit_menu.addMenu("&Move Notes").addActions(self._named("edit.nudge."))
+        edit_menu.addMenu("&Transpose").addActions(self._named("edit.transpose."))
 
         self.view_menu = bar.addMenu("&View")
-        self.view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.taller_action,
-                                   self.shorter_action, self.fit_action])
+        self.view_menu.addActions([a(f"view.{n}") for n in
+                                   ("zoom_in", "zoom_out", "taller", "shorter", "fit")])
         self.view_menu.addSeparator()
-        self.view_menu.addAction(self.clear_loop_action)
+        self.view_menu.addMenu("Play&head").addActions(self._named("view.playhead."))
+        self.view_menu.addAction(a("view.clear_loop"))
         self.view_menu.addSeparator()
         self.panels_menu = self.view_menu.addMenu("&Panels")
 
         notes_menu = bar.addMenu("&Notes")
-        notes_menu.addActions([self.draw_tool_action, self.select_tool_action])
+        notes_menu.addActions([a("notes.draw"), a("notes.select")])
         notes_menu.addSeparator()
-        notes_menu.addActions(self.voice_actions)
+        notes_menu.addActions(self._named("notes.voice."))
         notes_menu.addSeparator()
-        notes_menu.addAction(self.fermata_action)
+        notes_menu.addAction(a("notes.fermata"))
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.about_action)
+        help_menu.addAction(a("help.about"))
         self.menus = {"file": file_menu, "edit": edit_menu, "view": self.view_menu,
                       "notes": notes_menu, "help": help_menu}
+
+    def _named(self, prefix: str) -> list[QAction]:
+        return [action for name, action in self.action_collection if name.startswith(prefix)]
 
     def _create_toolbars(self) -> None:
         main = QToolBar("Main")
         main.setObjectName("mainToolBar")
-        main.setIconSize(QSize(20, 20))
-        main.addActions([self.new_action, self.open_action, self.save_action])
+        main.setIconSize(ICON_SIZE)
+        main.addActions([self.action(n) for n in ("file.new", "file.open", "file.save")])
         main.addSeparator()
-        main.addActions([self.undo_action, self.redo_action])
+        main.addActions([self.action("edit.undo"), self.action("edit.redo")])
         self.addToolBar(main)
-
-        edit = QToolBar("Notes")
-        edit.setObjectName("notesToolBar")
-        edit.setIconSize(QSize(20, 20))
-        edit.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        edit.addActions([self.draw_tool_action, self.select_tool_action])
-        edit.addSeparator()
-        edit.addActions(self.voice_actions)
-        edit.addSeparator()
-        self.grid_combo = QComboBox()
-        self.grid_combo.setToolTip("Snap grid")
-        for text, steps in GRID_CHOICES:
-            self.grid_combo.addItem(text, steps)
-        self.grid_combo.currentIndexChanged.connect(self._grid_changed)
-        self.length_combo = QComboBox()
-        self.length_combo.setToolTip("Length of a drawn note")
-        for text, steps in LENGTH_CHOICES:
-            self.length_combo.addItem(text, steps)
-        self.length_combo.setCurrentIndex(3)
-        self.length_combo.currentIndexChanged.connect(
-            lambda _: self.roll.set_note_length(self.length_combo.currentData()))
-        edit.addWidget(QLabel(" Grid "))
-        edit.addWidget(self.grid_combo)
-        edit.addWidget(QLabel("  Note "))
-        edit.addWidget(self.length_combo)
-        self.addToolBar(edit)
-
+        self.notes_bar = NotesToolBar(self)
+        self.notes_bar.grid_combo.currentIndexChanged.connect(self._grid_changed)
+        self.addToolBar(self.notes_bar)
+        hand_focus_back(self.notes_bar, self.roll)
         self.score_bar = ScoreBar(self.document)
         self.addToolBar(self.score_bar)
+        hand_focus_back(self.score_bar, self.roll)
 
     def _create_status_bar(self) -> None:
         status = self.statusBar()
@@ -313,35 +243,24 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.selection_label)
         self._voice_changed(self.roll.active_voice)
 
-    def _create_docks(self) -> None:
+    def _create_history_dock(self) -> None:
         history = QUndoView(self.document.undo_stack)
         history.setEmptyLabel("<Opened>")
         dock = QDockWidget("History")
         dock.setObjectName("historyDock")
         dock.setWidget(history)
         self.history_view = history
-        self.add_panel(dock)
-
-    def add_panel(self, dock: QDockWidget,
-                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> None:
-        """Dock a panel, list it under View ▸ Panels and restore where the user left it.
-        The dock needs a unique objectName for its place to be remembered."""
-        if not dock.objectName():
-            raise ValueError("a panel needs an objectName to remember its place")
-        self.addDockWidget(area, dock)
-        self.panels_menu.addAction(dock.toggleViewAction())
-        self.restoreDockWidget(dock)
+        self.add_dock(dock)
 
     # --- settings ------------------------------------------------------------------------
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+        self._layout_restored = True
 
     def _save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -361,33 +280,29 @@ class MainWindow(QMainWindow):
         self.selection_label.setText(
             "No notes selected" if count == 0 else
             f"{count} note{'s' if count != 1 else ''} selected")
-        for action in (self.cut_action, self.copy_action, self.delete_action):
+        for name in ("edit.cut", "edit.copy", "edit.delete"):
+            self.action(name).setEnabled(count > 0)
+        # The arrows move the selection when there is one, else the playhead.
+        for action in self._named("edit.nudge.") + self._named("edit.transpose."):
             action.setEnabled(count > 0)
+        for action in self._named("view.playhead.step") + self._named("view.playhead.beat"):
+            action.setEnabled(count == 0)
 
     def _voice_changed(self, voice: int) -> None:
-        if hasattr(self, "voice_actions"):
-            self.voice_actions[voice].setChecked(True)
+        self.action(f"notes.voice.{voice}").setChecked(True)
         self.voice_label.setText(f"Voice: {VOICE_NAMES[voice]}")
 
     def _tool_changed(self, tool: Tool) -> None:
-        (self.draw_tool_action if tool is Tool.DRAW else self.select_tool_action).setChecked(True)
+        self.action("notes.draw" if tool is Tool.DRAW else "notes.select").setChecked(True)
 
     def _grid_changed(self, _index: int = 0) -> None:
-        steps = self.grid_combo.currentData() or self.document.score.steps_per_bar
+        steps = self.notes_bar.grid_steps() or self.document.score.steps_per_bar
         self.roll.set_grid(steps)
 
-    def _nudge(self, direction: int, by_beat: bool) -> None:
-        beat = self.document.score.time_signature.steps_per_beat
-        self.roll.nudge(direction * (beat if by_beat else 1))
-
-    def _about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME}</b><p>Write four-voice chorales with a neural "
-                          "partner trained on Bach's chorales.</p>")
-
     # --- documents -----------------------------------------------------------------------
-    def maybe_save(self) -> bool:
-        """True when it is fine to drop the current document (saved, discarded or unchanged)."""
+    def maybe_save(self, about_to: str) -> bool:
+        """True when it is fine to drop the current document (saved, discarded or unchanged).
+        `about_to` says what happens next ("open a Bach chorale"), so the question is clear."""
         if not self.document.modified:
             return True
         buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
@@ -395,7 +310,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self, "Unsaved changes",
             f"“{self.display_name()}” has changes that are not saved.\n"
-            "Save them before closing it?", buttons, QMessageBox.StandardButton.Save)
+            f"Save them before you {about_to}?", buttons, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -408,12 +323,12 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def new_document(self) -> None:
-        if self.maybe_save():
+        if self.maybe_save("start a new, empty score"):
             self._replace_document(Score(), None)
 
     def new_from_chorale(self) -> None:
-        if not self.maybe_save():
-            return
+        """Choose first, then ask about unsaved changes: a browser closed without choosing
+        leaves the document as it was, with no question asked."""
         browser = ChoraleBrowser(self.corpus, self.corpus_loader, self)
         browser.corpusLoaded.connect(self._keep_corpus)
         self.chorale_browser = browser
@@ -424,28 +339,27 @@ class MainWindow(QMainWindow):
         finally:
             self.chorale_browser = None
             browser.deleteLater()
-        if entry is None or seed is None:
+        if entry is None or seed is None or not self.maybe_save(
+                f"replace it with the opening of BWV {entry.bwv}"):
             return
         bars = -(-seed.length // seed.steps_per_bar)
         self._replace_document(seed, None, f"BWV {entry.bwv} seed")
-        self.statusBar().showMessage(
+        self.status_message(
             f"Opened the first {bars} bar{'s' if bars != 1 else ''} of {entry.title} "
-            f"(BWV {entry.bwv}, {entry.key or 'no key'})", 8000)
+            f"(BWV {entry.bwv}, {entry.key or 'no key'})")
 
     def _keep_corpus(self, corpus: Corpus) -> None:
         self.corpus = corpus
 
     def open_document(self) -> None:
-        if not self.maybe_save():
-            return
         start = str(self.document.path.parent) if self.document.path else ""
         name, _ = QFileDialog.getOpenFileName(self, "Open Score", start, OPEN_FILTER)
         if name:
-            self.load(Path(name))
+            self.open_path(Path(name))
 
     def open_path(self, path: Path) -> bool:
         """Open a file, asking about unsaved changes first (drops, Open Recent, command line)."""
-        return self.maybe_save() and self.load(path)
+        return self.maybe_save(f"open “{Path(path).name}”") and self.load(path)
 
     def load(self, path: Path) -> bool:
         path = Path(path)
@@ -470,8 +384,7 @@ class MainWindow(QMainWindow):
         self._replace_document(result.score, path)
         self.recent.add(path)
         note = "; ".join(result.messages)
-        self.statusBar().showMessage(f"Opened {path.name}" + (f" — {note}" if note else ""),
-                                     10000)
+        self.status_message(f"Opened {path.name}" + (f" — {note}" if note else ""), 10000)
         return True
 
     def _cannot_open(self, path: Path, reason: str) -> None:
@@ -509,7 +422,7 @@ class MainWindow(QMainWindow):
         self.document.mark_saved(path)
         self.recent.add(path)
         self._update_title()
-        self.statusBar().showMessage(f"Saved {path.name}", 5000)
+        self.status_message(f"Saved {path.name}", 5000)
         return True
 
     def _export(self, path: Path) -> bool:
@@ -526,12 +439,12 @@ class MainWindow(QMainWindow):
     def export_midi(self) -> None:
         path = self._ask_save_path("Export MIDI", MIDI_FILTER, ".mid")
         if path is not None and self._export(path):
-            self.statusBar().showMessage(f"Exported {path.name}", 5000)
+            self.status_message(f"Exported {path.name}", 5000)
 
     def export_musicxml(self) -> None:
         path = self._ask_save_path("Export MusicXML", MUSICXML_FILTER, ".musicxml")
         if path is not None and self._export(path):
-            self.statusBar().showMessage(f"Exported {path.name}", 5000)
+            self.status_message(f"Exported {path.name}", 5000)
 
     def _fill_recent_menu(self) -> None:
         menu = self.recent_menu
@@ -566,7 +479,7 @@ class MainWindow(QMainWindow):
         return None
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.maybe_save():
+        if self.maybe_save("quit"):
             self._save_layout()
             event.accept()
         else:

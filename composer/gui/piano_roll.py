@@ -4,26 +4,27 @@ No widget or graphics item per note: the view paints the visible slice of each v
 found by bisecting the voice's (sorted, non-overlapping) notes, so a score of ten thousand
 notes costs no more per frame than the few hundred on screen.
 
-The view edits only through `ScoreDocument.apply`. While a drag is under way its preview
-lives in the gesture object; the document changes once, at release, so each gesture is one
-undo step. The selection is view state and is re-validated whenever the score changes.
+The view edits only through `ScoreDocument.apply`. A mouse gesture in progress is an object
+of `roll_gestures` that owns its preview; the document changes once, at release, so each
+gesture is one undo step. The selection is view state and is re-validated whenever the
+score changes. Keys are the window's action collection's, not the view's: the view itself
+handles only Escape while a gesture is in progress.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass, field
 from enum import Enum
 
-from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QCursor,
+    QFocusEvent,
     QFont,
     QKeyEvent,
-    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -35,6 +36,15 @@ from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from composer.gui import note_edits, theme
 from composer.gui.document import ScoreDocument
+from composer.gui.roll_geometry import RollGeometry
+from composer.gui.roll_gestures import AddNote, Gesture, MoveNotes, ResizeNotes, RubberBand
+from composer.gui.roll_margins import (
+    BLACK_KEYS,
+    KEYBOARD_WIDTH,
+    RULER_HEIGHT,
+    KeyboardColumn,
+    Ruler,
+)
 from composer.music.score import (
     VOICE_NAMES,
     VOICE_RANGES,
@@ -42,18 +52,11 @@ from composer.music.score import (
     NoteRef,
     Score,
     Voice,
-    pitch_name,
 )
+from composer.music.spelling import spell
 
-PITCHES = 128
-KEYBOARD_WIDTH = 58
-RULER_HEIGHT = 34
-DRAG_THRESHOLD = 4
 EDGE_GRAB = 5
-MIN_STEP_WIDTH, MAX_STEP_WIDTH = 1.5, 96.0
-MIN_KEY_HEIGHT, MAX_KEY_HEIGHT = 4.0, 40.0
 ZOOM_FACTOR = 1.25
-BLACK_KEYS = frozenset({1, 3, 6, 8, 10})
 
 
 class Tool(Enum):
@@ -89,52 +92,25 @@ class _VoiceIndex:
         return self.voice[lo:hi]
 
 
-class _Kind(Enum):
-    ADD = "add"
-    MOVE = "move"
-    RESIZE = "resize"
-    BAND = "band"
-
-
-@dataclass
-class _Gesture:
-    """A mouse gesture in progress: what the preview draws and what release commits."""
-
-    kind: _Kind
-    press: QPointF
-    press_step: float
-    press_pitch: int
-    dragging: bool = False
-    refs: tuple[NoteRef, ...] = ()
-    grabbed: NoteRef | None = None
-    steps: int = 0
-    semitones: int = 0
-    added: tuple[int, Note] | None = None
-    band: QRectF | None = None
-    base_selection: frozenset[NoteRef] = field(default_factory=frozenset)
-    was_selected: bool = False
-
-
 class PianoRollView(QAbstractScrollArea):
     selectionChanged = Signal(int)
     activeVoiceChanged = Signal(int)
     toolChanged = Signal(object)
     hoverChanged = Signal(str)
     zoomChanged = Signal()
-    auditionRequested = Signal(int, int)  # voice, pitch: for a later audio hook
+    auditionRequested = Signal(int, int)  # voice, pitch
 
     def __init__(self, document: ScoreDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self._step_width = 14.0
-        self._key_height = 13.0
+        self.coords = RollGeometry()
         self._active_voice = 0
         self._tool = Tool.DRAW
         self._grid = 1
         self._note_length = 4
         self._selection: frozenset[NoteRef] = frozenset()
         self._clip = note_edits.Clip(())
-        self._gesture: _Gesture | None = None
+        self._gesture: Gesture | None = None
         self._indexes = [_VoiceIndex(i, v) for i, v in enumerate(document.score.voices)]
         self._hover_pitch: int | None = None
         self._play_position: float | None = None  # the sounding step while playing
@@ -149,16 +125,24 @@ class PianoRollView(QAbstractScrollArea):
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        self.keyboard = _Keyboard(self)
-        self.ruler = _Ruler(self)
-        self.horizontalScrollBar().valueChanged.connect(self.ruler.update)
-        self.verticalScrollBar().valueChanged.connect(self.keyboard.update)
+        self.keyboard = KeyboardColumn(self)
+        self.ruler = Ruler(self)
+        self.horizontalScrollBar().valueChanged.connect(self._scrolled_x)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled_y)
 
         document.scoreChanged.connect(self._score_changed)
         document.playheadChanged.connect(self._playhead_changed)
         document.loopRangeChanged.connect(self._repaint_all)
         self._score_changed()
-        self.verticalScrollBar().setValue(int(self._y_of_pitch(76)))
+        self.verticalScrollBar().setValue(int(self.coords.content_y(76)))
+
+    def _scrolled_x(self, value: int) -> None:
+        self.coords.scroll_x = value
+        self.ruler.update()
+
+    def _scrolled_y(self, value: int) -> None:
+        self.coords.scroll_y = value
+        self.keyboard.update()
 
     # --- public state ------------------------------------------------------------------
     @property
@@ -199,6 +183,9 @@ class PianoRollView(QAbstractScrollArea):
         self._grid = max(1, int(steps))
         self.viewport().update()
 
+    def snap(self, step: float) -> int:
+        return max(0, math.floor(step / self._grid) * self._grid)
+
     @property
     def note_length(self) -> int:
         return self._note_length
@@ -208,38 +195,40 @@ class PianoRollView(QAbstractScrollArea):
 
     @property
     def step_width(self) -> float:
-        return self._step_width
+        return self.coords.step_width
 
     @property
     def key_height(self) -> float:
-        return self._key_height
+        return self.coords.key_height
+
+    @property
+    def hover_pitch(self) -> int | None:
+        return self._hover_pitch
+
+    @property
+    def follows_playback(self) -> bool:
+        return self._follow_playback
+
+    @property
+    def gesture(self) -> Gesture | None:
+        """The mouse gesture in progress, if any."""
+        return self._gesture
+
+    def pitch_label(self, pitch: int) -> str:
+        """A pitch's name as the score's key spells it."""
+        return spell(pitch, self.document.score.key)
 
     # --- coordinates -------------------------------------------------------------------
-    def _x_of_step(self, step: float) -> float:
-        return step * self._step_width - self.horizontalScrollBar().value()
-
-    def _y_of_pitch(self, pitch: int) -> float:
-        """Top of the row of `pitch`, in viewport coordinates (when not scrolled: content)."""
-        return (PITCHES - 1 - pitch) * self._key_height - self.verticalScrollBar().value()
-
-    def _step_at(self, x: float) -> float:
-        return (x + self.horizontalScrollBar().value()) / self._step_width
-
-    def _pitch_at(self, y: float) -> int:
-        row = math.floor((y + self.verticalScrollBar().value()) / self._key_height)
-        return min(PITCHES - 1, max(0, PITCHES - 1 - row))
-
-    def _snap(self, step: float) -> int:
-        return max(0, math.floor(step / self._grid) * self._grid)
-
     def note_rect(self, voice: int, note: Note) -> QRectF:
         """Where a note is drawn, in viewport coordinates."""
-        return QRectF(self._x_of_step(note.start), self._y_of_pitch(note.pitch),
-                      note.duration * self._step_width, self._key_height)
+        c = self.coords
+        return QRectF(c.x_of_step(note.start), c.y_of_pitch(note.pitch),
+                      note.duration * c.step_width, c.key_height)
 
     def cell_center(self, step: float, pitch: int) -> QPointF:
         """The viewport point in the middle of a grid cell."""
-        return QPointF(self._x_of_step(step + 0.5), self._y_of_pitch(pitch) + self._key_height / 2)
+        c = self.coords
+        return QPointF(c.x_of_step(step + 0.5), c.y_of_pitch(pitch) + c.key_height / 2)
 
     def _content_steps(self) -> int:
         score = self.document.score
@@ -249,38 +238,36 @@ class PianoRollView(QAbstractScrollArea):
 
     def _update_scrollbars(self) -> None:
         size = self.viewport().size()
-        width = int(self._content_steps() * self._step_width)
-        height = int(PITCHES * self._key_height)
+        c = self.coords
+        width = int(c.content_x(self._content_steps()))
+        height = int(c.content_height)
         h, v = self.horizontalScrollBar(), self.verticalScrollBar()
         h.setRange(0, max(0, width - size.width()))
         h.setPageStep(size.width())
-        h.setSingleStep(max(1, int(self._step_width * 2)))
+        h.setSingleStep(max(1, int(c.step_width * 2)))
         v.setRange(0, max(0, height - size.height()))
         v.setPageStep(size.height())
-        v.setSingleStep(max(1, int(self._key_height * 2)))
+        v.setSingleStep(max(1, int(c.key_height * 2)))
 
     # --- zoom --------------------------------------------------------------------------
     def set_zoom(self, step_width: float, key_height: float, anchor: QPointF | None = None) -> None:
         """Zoom keeping the music under `anchor` (viewport coordinates) in place."""
-        step_width = min(MAX_STEP_WIDTH, max(MIN_STEP_WIDTH, step_width))
-        key_height = min(MAX_KEY_HEIGHT, max(MIN_KEY_HEIGHT, key_height))
         if anchor is None:
             anchor = QPointF(self.viewport().width() / 2, self.viewport().height() / 2)
-        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
-        content_x = (anchor.x() + h.value()) / self._step_width
-        content_y = (anchor.y() + v.value()) / self._key_height
-        self._step_width, self._key_height = step_width, key_height
+        c = self.coords
+        step, row = c.step_at(anchor.x()), (anchor.y() + c.scroll_y) / c.key_height
+        c.set_zoom(step_width, key_height)
         self._update_scrollbars()
-        h.setValue(round(content_x * step_width - anchor.x()))
-        v.setValue(round(content_y * key_height - anchor.y()))
+        self.horizontalScrollBar().setValue(round(c.content_x(step) - anchor.x()))
+        self.verticalScrollBar().setValue(round(row * c.key_height - anchor.y()))
         self.zoomChanged.emit()
         self._repaint_all()
 
     def zoom_time(self, factor: float, anchor: QPointF | None = None) -> None:
-        self.set_zoom(self._step_width * factor, self._key_height, anchor)
+        self.set_zoom(self.coords.step_width * factor, self.coords.key_height, anchor)
 
     def zoom_pitch(self, factor: float, anchor: QPointF | None = None) -> None:
-        self.set_zoom(self._step_width, self._key_height * factor, anchor)
+        self.set_zoom(self.coords.step_width, self.coords.key_height * factor, anchor)
 
     def zoom_in(self) -> None:
         self.zoom_time(ZOOM_FACTOR)
@@ -295,12 +282,10 @@ class PianoRollView(QAbstractScrollArea):
         pitches = [n.pitch for _, n in score.notes()] or [48, 79]
         low, high = min(pitches) - 2, max(pitches) + 2
         size = self.viewport().size()
-        self._step_width = min(MAX_STEP_WIDTH, max(MIN_STEP_WIDTH, size.width() / steps))
-        self._key_height = min(MAX_KEY_HEIGHT, max(MIN_KEY_HEIGHT,
-                                                    size.height() / (high - low + 1)))
+        self.coords.set_zoom(size.width() / steps, size.height() / (high - low + 1))
         self._update_scrollbars()
         self.horizontalScrollBar().setValue(0)
-        self.verticalScrollBar().setValue(round((PITCHES - 1 - high) * self._key_height))
+        self.verticalScrollBar().setValue(round(self.coords.content_y(high)))
         self.zoomChanged.emit()
         self._repaint_all()
 
@@ -310,7 +295,7 @@ class PianoRollView(QAbstractScrollArea):
         pitches = [n.pitch for _, n in score.notes()] or [60, 72]
         middle = (min(pitches) + max(pitches)) / 2
         self.horizontalScrollBar().setValue(0)
-        centre = (PITCHES - 1 - middle) * self._key_height - self.viewport().height() / 2
+        centre = self.coords.content_y(middle) - self.viewport().height() / 2
         self.verticalScrollBar().setValue(round(centre))
 
     # --- document observers ---------------------------------------------------------------
@@ -330,12 +315,12 @@ class PianoRollView(QAbstractScrollArea):
         self._move_playhead()
 
     def _scroll_to(self, step: float) -> None:
-        x = self._x_of_step(step)
+        x = self.coords.x_of_step(step)
         width = self.viewport().width()
-        if step * self._step_width > self.horizontalScrollBar().maximum() + width:
+        if self.coords.content_x(step) > self.horizontalScrollBar().maximum() + width:
             self._update_scrollbars()
         if x < 0 or x > width - 8:
-            self.horizontalScrollBar().setValue(round(step * self._step_width - width * 0.1))
+            self.horizontalScrollBar().setValue(round(self.coords.content_x(step) - width * 0.1))
 
     def set_follow_playback(self, follow: bool) -> None:
         self._follow_playback = follow
@@ -354,12 +339,13 @@ class PianoRollView(QAbstractScrollArea):
         repaints everything by itself)."""
         height = self.viewport().height()
         old = self._painted_playhead_x
-        new = self._x_of_step(self._shown_playhead())
+        new = self.coords.x_of_step(self.shown_playhead())
         for x in (new,) if old is None else (old, new):
             self.viewport().update(QRect(math.floor(x) - 2, 0, 5, height))
         self.ruler.update()
 
-    def _shown_playhead(self) -> float:
+    def shown_playhead(self) -> float:
+        """The sounding step while playing, else the user's cursor."""
         return self.document.playhead if self._play_position is None else self._play_position
 
     def _repaint_all(self) -> None:
@@ -373,24 +359,24 @@ class PianoRollView(QAbstractScrollArea):
 
         Drawing reaches the active voice and selected notes only, so a note can be drawn in
         unison with another voice's; the select tool reaches every voice, the active first."""
-        step = self._step_at(pos.x())
-        pitch = self._pitch_at(pos.y())
+        c = self.coords
+        step, pitch = c.step_at(pos.x()), c.pitch_at(pos.y())
         order = [self._active_voice] + [v for v in range(4) if v != self._active_voice]
         for voice in order:
             reachable = voice == self._active_voice or self._tool is Tool.SELECT
             for note in self._indexes[voice].between(step, step + 1e-9):
                 if (note.pitch == pitch and note.start <= step < note.end
                         and (reachable or (voice, note) in self._selection)):
-                    right = self._x_of_step(note.end)
-                    width = note.duration * self._step_width
-                    grab = min(EDGE_GRAB, width / 3)
+                    right = c.x_of_step(note.end)
+                    grab = min(EDGE_GRAB, note.duration * c.step_width / 3)
                     return (voice, note), pos.x() >= right - grab
         return None
 
     def notes_in(self, rect: QRectF) -> frozenset[NoteRef]:
         rect = rect.normalized()
-        first, last = self._step_at(rect.left()), self._step_at(rect.right())
-        high, low = self._pitch_at(rect.top()), self._pitch_at(rect.bottom())
+        c = self.coords
+        first, last = c.step_at(rect.left()), c.step_at(rect.right())
+        high, low = c.pitch_at(rect.top()), c.pitch_at(rect.bottom())
         found = set()
         for voice, index in enumerate(self._indexes):
             for note in index.between(first, last):
@@ -398,14 +384,15 @@ class PianoRollView(QAbstractScrollArea):
                     found.add((voice, note))
         return frozenset(found)
 
-    # --- editing commands (menus and keys call these) -----------------------------------
-    def _commit(self, edit: note_edits.Edit | None) -> None:
+    # --- editing commands (the window's actions call these) -----------------------------
+    def commit(self, edit: note_edits.Edit | None) -> None:
+        """Apply an edit as one undo step and select what it leaves selected."""
         if edit is None:
             return
         self.document.apply(edit.name, edit.score)
         self.set_selection(note_edits.existing(self.document.score, edit.selection))
 
-    def _sorted_selection(self) -> list[NoteRef]:
+    def sorted_selection(self) -> list[NoteRef]:
         return sorted(self._selection, key=lambda r: (r[0], r[1].start))
 
     def select_all(self) -> None:
@@ -415,16 +402,16 @@ class PianoRollView(QAbstractScrollArea):
         self.set_selection(frozenset())
 
     def delete_selection(self) -> None:
-        self._commit(note_edits.delete(self.document.score, self._selection))
+        self.commit(note_edits.delete(self.document.score, self._selection))
 
     def nudge(self, steps: int) -> None:
-        self._commit(note_edits.move(self.document.score, self._sorted_selection(), steps, 0,
-                                     name="Nudge " + ("notes" if len(self._selection) > 1
-                                                      else "note")))
+        self.commit(note_edits.move(self.document.score, self.sorted_selection(), steps, 0,
+                                    name="Nudge " + ("notes" if len(self._selection) > 1
+                                                     else "note")))
 
     def transpose(self, semitones: int) -> None:
-        self._commit(note_edits.move(self.document.score, self._sorted_selection(), 0,
-                                     semitones))
+        self.commit(note_edits.move(self.document.score, self.sorted_selection(), 0,
+                                    semitones))
 
     def copy(self) -> None:
         if self._selection:
@@ -433,11 +420,11 @@ class PianoRollView(QAbstractScrollArea):
     def cut(self) -> None:
         if self._selection:
             self._clip = note_edits.Clip.of(self._selection)
-            self._commit(note_edits.delete(self.document.score, self._selection,
-                                           name="Cut notes"))
+            self.commit(note_edits.delete(self.document.score, self._selection,
+                                          name="Cut notes"))
 
     def paste(self) -> None:
-        self._commit(note_edits.paste(self.document.score, self._clip, self.document.playhead))
+        self.commit(note_edits.paste(self.document.score, self._clip, self.document.playhead))
 
     def toggle_fermata(self) -> None:
         """A fermata on the playhead's step, or none if there was one: marks a phrase end."""
@@ -452,47 +439,35 @@ class PianoRollView(QAbstractScrollArea):
     def can_paste(self) -> bool:
         return bool(self._clip)
 
-    # --- keys ------------------------------------------------------------------------------
+    # --- keys: only those of a gesture in progress ----------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride and self._gesture is not None
+                and event.key() == Qt.Key.Key_Escape):
+            event.accept()  # Escape cancels the drag instead of reaching the actions
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key, mods = event.key(), event.modifiers()
-        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
-        score = self.document.score
-        plain = not mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-                            | Qt.KeyboardModifier.MetaModifier)
-        if plain and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            amount = score.time_signature.steps_per_beat if shift else 1
-            self.nudge(amount if key == Qt.Key.Key_Right else -amount)
-        elif plain and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            amount = 12 if shift else 1
-            self.transpose(amount if key == Qt.Key.Key_Up else -amount)
-        elif plain and key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            self.delete_selection()
-        elif key == Qt.Key.Key_Escape:
-            self._gesture = None
-            self.clear_selection()
-        elif plain and Qt.Key.Key_1 <= key <= Qt.Key.Key_4:
-            self.set_active_voice(key - Qt.Key.Key_1)
-        elif event.matches(QKeySequence.StandardKey.SelectAll):
-            self.select_all()
-        elif event.matches(QKeySequence.StandardKey.Copy):
-            self.copy()
-        elif event.matches(QKeySequence.StandardKey.Cut):
-            self.cut()
-        elif event.matches(QKeySequence.StandardKey.Paste):
-            self.paste()
-        elif event.matches(QKeySequence.StandardKey.Undo):
-            self.document.undo_stack.undo()
-        elif event.matches(QKeySequence.StandardKey.Redo):
-            self.document.undo_stack.redo()
-        elif event.matches(QKeySequence.StandardKey.ZoomIn) or (
-                key == Qt.Key.Key_Equal and mods & Qt.KeyboardModifier.ControlModifier):
-            self.zoom_in()
-        elif event.matches(QKeySequence.StandardKey.ZoomOut):
-            self.zoom_out()
-        else:
-            super().keyPressEvent(event)
+        if event.key() == Qt.Key.Key_Escape and self._gesture is not None:
+            self.cancel_gesture()
+            event.accept()
             return
-        event.accept()
+        super().keyPressEvent(event)
+
+    def cancel_gesture(self) -> None:
+        """Drop the gesture in progress: its release will change nothing."""
+        gesture, self._gesture = self._gesture, None
+        if gesture is not None:
+            gesture.cancel()
+            self.viewport().update()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
 
     # --- mouse -------------------------------------------------------------------------------
     def viewportEvent(self, event):  # noqa: ANN001 - Qt override
@@ -520,98 +495,51 @@ class PianoRollView(QAbstractScrollArea):
         hit = self.note_at(pos)
         if event.button() == Qt.MouseButton.RightButton:
             if hit is not None:
-                self._gesture = None
-                self._commit(note_edits.delete(self.document.score, [hit[0]],
-                                               name="Delete note"))
+                self.cancel_gesture()
+                self.commit(note_edits.delete(self.document.score, [hit[0]],
+                                              name="Delete note"))
             return
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        mods = event.modifiers()
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._gesture = self._start_gesture(pos, hit, event.modifiers())
+            self.viewport().update()
+
+    def _start_gesture(self, pos: QPointF, hit: tuple[NoteRef, bool] | None,
+                       mods: Qt.KeyboardModifier) -> Gesture | None:
         shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-        gesture = _Gesture(_Kind.BAND, pos, self._step_at(pos.x()), self._pitch_at(pos.y()))
         if hit is not None:
             ref, on_edge = hit
-            gesture.grabbed = ref
-            gesture.was_selected = ref in self._selection
+            was_selected = ref in self._selection
             if shift:
                 self.set_selection(self._selection ^ {ref})
-            elif ref not in self._selection:
+            elif not was_selected:
                 self.set_selection(frozenset({ref}))
             self.set_active_voice(ref[0])
             self.auditionRequested.emit(ref[0], ref[1].pitch)
-            if ref in self._selection:
-                gesture.kind = _Kind.RESIZE if on_edge else _Kind.MOVE
-                gesture.refs = tuple(self._sorted_selection())
-                self._gesture = gesture
-            return
+            if ref not in self._selection:
+                return None
+            kind = ResizeNotes if on_edge else MoveNotes
+            return kind(self, pos, ref, was_selected)
         if self._tool is Tool.SELECT or shift or ctrl:
-            gesture.base_selection = self._selection if shift else frozenset()
-            if not shift:
-                self.clear_selection()
-            self._gesture = gesture
-            return
-        start = self._snap(gesture.press_step)
-        gesture.kind = _Kind.ADD
-        gesture.added = (self._active_voice,
-                         Note(start, self._note_length, gesture.press_pitch))
+            return RubberBand(self, pos, self._selection if shift else frozenset())
         self.clear_selection()
-        self._gesture = gesture
-        self.auditionRequested.emit(self._active_voice, gesture.press_pitch)
-        self.viewport().update()
+        gesture = AddNote(self, pos, self._active_voice, self._note_length)
+        self.auditionRequested.emit(self._active_voice, gesture.note.pitch)
+        return gesture
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
-        self._set_hover(self._step_at(pos.x()), self._pitch_at(pos.y()))
-        gesture = self._gesture
-        if gesture is None:
+        self._set_hover(self.coords.step_at(pos.x()), self.coords.pitch_at(pos.y()))
+        if self._gesture is None:
             self._update_cursor(pos)
             return
-        if not gesture.dragging:
-            moved = pos - gesture.press
-            if abs(moved.x()) + abs(moved.y()) < DRAG_THRESHOLD:
-                return
-            gesture.dragging = True
-        step = self._step_at(pos.x())
-        if gesture.kind is _Kind.MOVE:
-            steps = round((step - gesture.press_step) / self._grid) * self._grid
-            semitones = self._pitch_at(pos.y()) - gesture.press_pitch
-            before = gesture.semitones
-            gesture.steps, gesture.semitones = note_edits.clamp_shift(gesture.refs, steps,
-                                                                      semitones)
-            if gesture.semitones != before and gesture.grabbed is not None:
-                voice, note = gesture.grabbed
-                self.auditionRequested.emit(voice, note.pitch + gesture.semitones)
-        elif gesture.kind is _Kind.RESIZE:
-            assert gesture.grabbed is not None
-            note = gesture.grabbed[1]
-            end = max(note.start + 1, round(step / self._grid) * self._grid)
-            gesture.steps = end - note.end
-        elif gesture.kind is _Kind.ADD:
-            assert gesture.added is not None
-            voice, note = gesture.added
-            end = max(note.start + self._grid, math.ceil(step / self._grid) * self._grid)
-            gesture.added = (voice, Note(note.start, end - note.start, note.pitch))
-        else:
-            gesture.band = QRectF(gesture.press, pos).normalized()
-            self.set_selection(gesture.base_selection | self.notes_in(gesture.band))
+        self._gesture.move(pos)
         self.viewport().update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         gesture, self._gesture = self._gesture, None
-        if gesture is None or event.button() != Qt.MouseButton.LeftButton:
-            return
-        score = self.document.score
-        if gesture.kind is _Kind.ADD:
-            assert gesture.added is not None
-            self._commit(note_edits.add(score, *gesture.added))
-        elif gesture.kind is _Kind.MOVE and gesture.dragging:
-            self._commit(note_edits.move(score, gesture.refs, gesture.steps, gesture.semitones))
-        elif gesture.kind is _Kind.RESIZE and gesture.dragging:
-            self._commit(note_edits.resize(score, gesture.refs, gesture.steps))
-        elif (gesture.kind in (_Kind.MOVE, _Kind.RESIZE) and gesture.was_selected
-              and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
-            self.set_selection(frozenset({gesture.grabbed}))
+        if gesture is not None and event.button() == Qt.MouseButton.LeftButton:
+            gesture.release(bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
         self.viewport().update()
 
     def _update_cursor(self, pos: QPointF) -> None:
@@ -633,17 +561,15 @@ class PianoRollView(QAbstractScrollArea):
             self.hoverChanged.emit("")
             return
         score = self.document.score
-        text = f"{pitch_name(pitch)}  ·  {bar_beat_sixteenth(score, int(step))}"
-        hit = None
+        text = f"{self.pitch_label(pitch)}  ·  {bar_beat_sixteenth(score, int(step))}"
         for voice in [self._active_voice] + [v for v in range(4) if v != self._active_voice]:
             note = score.note_at(voice, int(step))
             if note is not None and note.pitch == pitch:
-                hit = (voice, note)
+                if note in self._indexes[voice].out_of_range:
+                    low, high = VOICE_RANGES[voice]
+                    text += (f"  ·  outside the {VOICE_NAMES[voice].lower()}'s range "
+                             f"{self.pitch_label(low)}–{self.pitch_label(high)}")
                 break
-        if hit is not None and hit[1] in self._indexes[hit[0]].out_of_range:
-            low, high = VOICE_RANGES[hit[0]]
-            text += (f"  ·  outside the {VOICE_NAMES[hit[0]].lower()}'s range "
-                     f"{pitch_name(low)}–{pitch_name(high)}")
         self.hoverChanged.emit(text)
 
     # --- painting ----------------------------------------------------------------------------
@@ -660,39 +586,49 @@ class PianoRollView(QAbstractScrollArea):
         return QSize(900, 560)
 
     def visible_steps(self) -> tuple[float, float]:
-        return self._step_at(0), self._step_at(self.viewport().width())
+        return self.coords.step_at(0), self.coords.step_at(self.viewport().width())
 
     def visible_pitches(self) -> tuple[int, int]:
-        return self._pitch_at(self.viewport().height()), self._pitch_at(0)
+        return self.coords.pitch_at(self.viewport().height()), self.coords.pitch_at(0)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self.viewport())
         clip = QRectF(event.rect())
+        c = self.coords
         painter.fillRect(clip, theme.ROLL_BACKGROUND)
-        first_step = self._step_at(clip.left())
-        last_step = self._step_at(clip.right() + 1)
-        low, high = self._pitch_at(clip.bottom()), self._pitch_at(clip.top())
+        first_step = c.step_at(clip.left())
+        last_step = c.step_at(clip.right() + 1)
+        low, high = c.pitch_at(clip.bottom()), c.pitch_at(clip.top())
         self._paint_rows(painter, clip, low, high)
         self._paint_grid(painter, clip, first_step, last_step)
         self._paint_loop(painter, clip)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._paint_notes(painter, first_step, last_step, low, high)
-        self._paint_gesture(painter)
+        if self._gesture is not None:
+            self._gesture.paint(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        x = self._x_of_step(self._shown_playhead())
+        x = c.x_of_step(self.shown_playhead())
         self._painted_playhead_x = x
         painter.setPen(QPen(theme.PLAYHEAD, 1.5))
         painter.drawLine(QLineF(x, clip.top(), x, clip.bottom() + 1))
+        if self.hasFocus():
+            self._paint_focus_frame(painter)
         painter.end()
 
+    def _paint_focus_frame(self, painter: QPainter) -> None:
+        """Where the keys go: a thin accent line round the notes area."""
+        painter.setPen(QPen(theme.FOCUS_FRAME, 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(self.viewport().rect()).adjusted(1, 1, -1, -1))
+
     def _paint_rows(self, painter: QPainter, clip: QRectF, low: int, high: int) -> None:
-        kh = self._key_height
+        kh = self.coords.key_height
         range_low, range_high = VOICE_RANGES[self._active_voice]
         tint = QColor(theme.VOICE_COLORS[self._active_voice])
         tint.setAlpha(14)
         lines, octave_lines = [], []
         for pitch in range(low, high + 1):
-            y = self._y_of_pitch(pitch)
+            y = self.coords.y_of_pitch(pitch)
             row = QRectF(clip.left(), y, clip.width() + 1, kh)
             if pitch % 12 in BLACK_KEYS:
                 painter.fillRect(row, theme.ROLL_BLACK_ROW)
@@ -709,7 +645,7 @@ class PianoRollView(QAbstractScrollArea):
     def _paint_grid(self, painter: QPainter, clip: QRectF, first: float, last: float) -> None:
         ts = self.document.score.time_signature
         beat, bar = ts.steps_per_beat, ts.steps_per_bar
-        sw = self._step_width
+        sw = self.coords.step_width
         every = 1
         while every * sw < 6:
             every *= 2
@@ -717,7 +653,7 @@ class PianoRollView(QAbstractScrollArea):
         step = max(0, int(first) // every * every)
         top, bottom = clip.top(), clip.bottom() + 1
         while step <= last:
-            x = round(self._x_of_step(step)) + 0.5
+            x = round(self.coords.x_of_step(step)) + 0.5
             kind = "bar" if step % bar == 0 else "beat" if step % beat == 0 else "step"
             if kind != "step" or (step % self._grid == 0 or sw >= 10):
                 groups[kind].append(QLineF(x, top, x, bottom))
@@ -730,17 +666,17 @@ class PianoRollView(QAbstractScrollArea):
     def _paint_loop(self, painter: QPainter, clip: QRectF) -> None:
         loop = self.document.loop_range
         if loop is not None:
-            a, b = self._x_of_step(loop[0]), self._x_of_step(loop[1])
-            painter.fillRect(QRectF(a, clip.top(), b - a, clip.height() + 1), theme.ROLL_LOOP_FILL)
+            a, b = self.coords.x_of_step(loop[0]), self.coords.x_of_step(loop[1])
+            fill = QColor(theme.ROLL_LOOP_FILL)
+            if not self.document.looping:
+                fill.setAlpha(fill.alpha() // 3)
+            painter.fillRect(QRectF(a, clip.top(), b - a, clip.height() + 1), fill)
 
     def _paint_notes(self, painter: QPainter, first: float, last: float, low: int,
                      high: int) -> None:
-        gesture = self._gesture
-        moving: frozenset[NoteRef] = frozenset()
-        if gesture is not None and gesture.dragging and gesture.kind in (_Kind.MOVE,
-                                                                         _Kind.RESIZE):
-            moving = frozenset(gesture.refs)
-        compact = self._step_width < 3 or self._key_height < 6
+        hidden = self._gesture.hidden if self._gesture is not None else frozenset()
+        c = self.coords
+        compact = c.step_width < 3 or c.key_height < 6
         order = [v for v in (3, 2, 1, 0) if v != self._active_voice] + [self._active_voice]
         for voice in order:
             active = voice == self._active_voice
@@ -749,21 +685,22 @@ class PianoRollView(QAbstractScrollArea):
             for note in index.between(first, last):
                 if low <= note.pitch <= high:
                     ref = (voice, note)
-                    if ref in moving:
+                    if ref in hidden:
                         self._paint_ghost(painter, voice, note)
                     elif compact and ref not in self._selection and note not in index.out_of_range:
                         plain.append(self.note_rect(voice, note))
                     else:
-                        self._paint_note(painter, voice, note, active, ref in self._selection,
-                                         note in index.out_of_range)
+                        self.paint_note(painter, voice, note, active, ref in self._selection,
+                                        note in index.out_of_range)
             if plain:
                 # Zoomed far out a note is a few pixels: one batched call per voice.
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(theme.voice_color(voice, active))
                 painter.drawRects(plain)
 
-    def _paint_note(self, painter: QPainter, voice: int, note: Note, active: bool,
-                    selected: bool, out_of_range: bool) -> None:
+    def paint_note(self, painter: QPainter, voice: int, note: Note, active: bool,
+                   selected: bool, out_of_range: bool = False) -> None:
+        """One note as the roll draws it; gestures draw their previews with it too."""
         rect = self.note_rect(voice, note).adjusted(0.5, 0.5, -0.5, -0.5)
         fill = theme.voice_color(voice, active)
         radius = min(3.0, rect.height() / 3, rect.width() / 3)
@@ -782,192 +719,10 @@ class PianoRollView(QAbstractScrollArea):
             painter.setPen(QColor(20, 22, 28, 220))
             painter.drawText(rect.adjusted(4, 0, -2, 0),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                             pitch_name(note.pitch))
+                             self.pitch_label(note.pitch))
 
     def _paint_ghost(self, painter: QPainter, voice: int, note: Note) -> None:
         rect = self.note_rect(voice, note).adjusted(0.5, 0.5, -0.5, -0.5)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(theme.voice_color(voice, False), 1, Qt.PenStyle.DashLine))
         painter.drawRect(rect)
-
-    def _paint_gesture(self, painter: QPainter) -> None:
-        gesture = self._gesture
-        if gesture is None:
-            return
-        if gesture.kind is _Kind.ADD and gesture.added is not None:
-            voice, note = gesture.added
-            self._paint_note(painter, voice, note, True, True, False)
-        elif gesture.kind is _Kind.MOVE and gesture.dragging:
-            for voice, note in gesture.refs:
-                self._paint_note(painter, voice, note.shifted(gesture.steps, gesture.semitones),
-                                 True, True, False)
-        elif gesture.kind is _Kind.RESIZE and gesture.dragging:
-            for voice, note in gesture.refs:
-                duration = max(1, note.duration + gesture.steps)
-                self._paint_note(painter, voice, Note(note.start, duration, note.pitch,
-                                                      note.velocity), True, True, False)
-        elif gesture.kind is _Kind.BAND and gesture.band is not None:
-            fill = QColor(theme.RUBBER_BAND)
-            fill.setAlpha(40)
-            painter.setBrush(fill)
-            painter.setPen(QPen(theme.RUBBER_BAND, 1))
-            painter.drawRect(gesture.band)
-
-
-class _Keyboard(QWidget):
-    """Piano keys beside the rows, note names on the Cs, the active voice's range marked."""
-
-    def __init__(self, view: PianoRollView) -> None:
-        super().__init__(view)
-        self._view = view
-        font = QFont()
-        font.setPointSizeF(7.5)
-        self.setFont(font)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        view = self._view
-        pitch = view._pitch_at(event.position().y())
-        view.auditionRequested.emit(view.active_voice, pitch)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        view = self._view
-        painter = QPainter(self)
-        width, kh = self.width(), view.key_height
-        painter.fillRect(self.rect(), theme.KEY_WHITE)
-        low, high = view._pitch_at(self.height()), view._pitch_at(0)
-        black_width = width * 0.58
-        range_low, range_high = VOICE_RANGES[view.active_voice]
-        color = theme.VOICE_COLORS[view.active_voice]
-        for pitch in range(low, high + 1):
-            y = view._y_of_pitch(pitch)
-            if pitch == view._hover_pitch:
-                hover = QColor(color)
-                hover.setAlpha(110)
-                painter.fillRect(QRectF(0, y, width, kh), hover)
-            if pitch % 12 in BLACK_KEYS:
-                painter.fillRect(QRectF(0, y, black_width, kh), theme.KEY_BLACK)
-            elif pitch % 12 in (0, 5):
-                painter.setPen(theme.KEY_WHITE_SHADE)
-                painter.drawLine(QLineF(0, y + kh - 0.5, width, y + kh - 0.5))
-            if range_low <= pitch <= range_high:
-                painter.fillRect(QRectF(width - 4, y, 4, kh), color)
-            if pitch % 12 == 0 or (kh >= 15 and pitch % 12 not in BLACK_KEYS):
-                painter.setPen(theme.KEY_LABEL if pitch % 12 else QColor("#2b2f38"))
-                painter.drawText(QRectF(black_width, y, width - black_width - 6, kh),
-                                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                                 pitch_name(pitch))
-        painter.setPen(QColor("#11131a"))
-        painter.drawLine(width - 1, 0, width - 1, self.height())
-        painter.end()
-
-
-class _Ruler(QWidget):
-    """Bars and beats above the roll. A click sets the playhead, a drag sets the loop range,
-    a double click clears it."""
-
-    def __init__(self, view: PianoRollView) -> None:
-        super().__init__(view)
-        self._view = view
-        self._press_x: float | None = None
-        self._dragging = False
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def _step_at(self, x: float) -> int:
-        view = self._view
-        return max(0, round(view._step_at(x - KEYBOARD_WIDTH) / view.grid) * view.grid)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and event.position().x() >= KEYBOARD_WIDTH:
-            self._press_x = event.position().x()
-            self._dragging = False
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._press_x is None:
-            return
-        x = event.position().x()
-        if not self._dragging and abs(x - self._press_x) < DRAG_THRESHOLD:
-            return
-        self._dragging = True
-        self._view.document.set_loop_range((self._step_at(self._press_x), self._step_at(x)))
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._press_x is not None and not self._dragging:
-            view = self._view
-            x = event.position().x() - KEYBOARD_WIDTH
-            view.document.set_playhead(max(0, math.floor(view._step_at(x) / view.grid)
-                                           * view.grid))
-        self._press_x = None
-        self._dragging = False
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self._view.document.set_loop_range(None)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        view = self._view
-        document = view.document
-        score = document.score
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), theme.RULER_BACKGROUND)
-        painter.translate(KEYBOARD_WIDTH, 0)
-        painter.setClipRect(QRectF(0, 0, self.width() - KEYBOARD_WIDTH, self.height()))
-        height = self.height()
-        ts = score.time_signature
-        bar, beat = ts.steps_per_bar, ts.steps_per_beat
-        first, last = view.visible_steps()
-        loop = document.loop_range
-        if loop is not None:
-            a, b = view._x_of_step(loop[0]), view._x_of_step(loop[1])
-            painter.fillRect(QRectF(a, height - 9, b - a, 7), theme.RULER_LOOP)
-        bar_width = bar * view.step_width
-        label_every = 1
-        while label_every * bar_width < 34:
-            label_every *= 2
-        painter.setPen(theme.RULER_TICK)
-        ticks = []
-        step = max(0, int(first) // beat * beat)
-        while step <= last:
-            x = round(view._x_of_step(step)) + 0.5
-            if step % bar == 0:
-                ticks.append(QLineF(x, 2, x, height))
-            elif beat * view.step_width >= 8:
-                ticks.append(QLineF(x, height - 8, x, height))
-            step += beat
-        painter.drawLines(ticks)
-        painter.setPen(theme.RULER_TEXT)
-        font = QFont(self.font())
-        font.setPointSizeF(8.5)
-        font.setBold(True)
-        painter.setFont(font)
-        first_bar = max(0, int(first) // bar)
-        for number in range(first_bar, int(last) // bar + 1):
-            if number % label_every == 0:
-                x = view._x_of_step(number * bar)
-                painter.drawText(QRectF(x + 4, 1, 60, 16),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                                 str(number + 1))
-        self._paint_fermatas(painter, score, first, last)
-        x = view._x_of_step(view._shown_playhead())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.PLAYHEAD)
-        painter.drawPolygon([QPointF(x - 6, height - 11), QPointF(x + 6, height - 11),
-                             QPointF(x, height - 2)])
-        painter.setPen(QPen(QColor("#14161b"), 1))
-        painter.drawLine(QLineF(-KEYBOARD_WIDTH, height - 0.5, self.width(), height - 0.5))
-        painter.end()
-
-    def _paint_fermatas(self, painter: QPainter, score: Score, first: float,
-                        last: float) -> None:
-        view = self._view
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for step in sorted(score.fermatas):
-            if first - 4 <= step <= last:
-                x = view._x_of_step(step) + min(8.0, view.step_width * 2)
-                painter.setPen(QPen(theme.FERMATA, 1.4))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawArc(QRectF(x - 6, 19, 12, 10), 0, 180 * 16)
-                painter.setBrush(theme.FERMATA)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.drawEllipse(QPointF(x, 25.5), 1.4, 1.4)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-

@@ -1,12 +1,13 @@
 """Playback in the main window: transport toolbar, Playback menu, Mixer panel, audition and
-File ▸ Export WAV, added by `install_playback(window)` so the window itself stays unaware
-of audio.
+File ▸ Export WAV, installed as a part (`MainWindow(parts=[install_playback])`) through the
+window's declared API, so the window itself stays unaware of audio.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressDialog,
-    QToolBar,
 )
 
 from composer.audio.render import render_to_wav
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from composer.gui.main_window import MainWindow
 
 WAV_FILTER = "WAV audio (*.wav)"
-
 
 
 class WavExporter(QObject):
@@ -96,7 +95,7 @@ class WavExporter(QObject):
         message = f"Exported {path.name} ({rendering.seconds:.1f} s)"
         if rendering.warning:
             message += f" — {rendering.warning}{SOUNDFONT_HINT}"
-        self.window.statusBar().showMessage(message, 8000)
+        self.window.status_message(message)
         self.exported.emit(path)
 
     def _failed(self, dialog: QProgressDialog, path: Path, message: str) -> None:
@@ -123,31 +122,38 @@ class _EngineWarmUp(QObject):
         return False
 
 
+@dataclass(frozen=True)
+class Playback:
+    """What `install_playback` put in the window, for whoever needs it (tests, later parts)."""
+
+    controller: TransportController
+    toolbar: TransportToolBar
+    mixer_panel: MixerPanel
+    wav_exporter: WavExporter
+    menu: QMenu
+
+
 def install_playback(
     window: MainWindow,
     library_names: Sequence[str] | None = None,
     drivers: Sequence[str] | None = None,
-) -> TransportController:
+) -> Playback:
+    """A part for `MainWindow(parts=...)`: the transport, its menu, the Mixer, Export WAV."""
     controller = TransportController(window.document, window.settings, library_names, drivers,
                                      parent=window)
-    window.playback = controller
-    for action in (controller.play_action, controller.stop_action, controller.loop_action):
-        window.addAction(action)
-    window.transport_bar = TransportToolBar(controller, window)
-    notes_bar = window.findChild(QToolBar, "notesToolBar")
-    if notes_bar is not None:
-        window.insertToolBar(notes_bar, window.transport_bar)
-    else:
-        window.addToolBar(window.transport_bar)
-    window.mixer_panel = MixerPanel(controller, window)
-    window.add_panel(window.mixer_panel)
-
-    window.wav_exporter = WavExporter(window, controller)
-    file_menu: QMenu = window.menus["file"]
-    actions = file_menu.actions()
-    after = actions.index(window.export_musicxml_action) + 1
-    file_menu.insertAction(actions[after] if after < len(actions) else None,
-                           window.wav_exporter.action)
+    add = window.action_collection.add
+    add("playback.play", "&Play", shortcuts="Space", action=controller.play_action)
+    add("playback.stop", "&Stop", shortcuts="Shift+Space", action=controller.stop_action)
+    add("playback.loop", "&Loop", shortcuts="L", action=controller.loop_action)
+    add("playback.follow", "&Follow Playhead", action=controller.follow_action)
+    add("playback.hold_fermatas", "Hold &Fermatas", action=controller.fermata_action)
+    toolbar = TransportToolBar(controller, window)
+    window.add_toolbar(toolbar, before="notesToolBar")
+    mixer_panel = MixerPanel(controller, window)
+    window.add_dock(mixer_panel)
+    wav_exporter = WavExporter(window, controller)
+    add("file.export_wav", "Export &WAV…", action=wav_exporter.action)
+    window.add_file_action(wav_exporter.action, "export")
 
     menu = QMenu("&Playback", window)
     menu.addActions([controller.play_action, controller.stop_action])
@@ -155,10 +161,15 @@ def install_playback(
     menu.addActions([controller.loop_action, controller.follow_action,
                      controller.fermata_action])
     menu.addSeparator()
-    menu.addAction(window.mixer_panel.toggleViewAction())
-    window.menuBar().insertMenu(window.menus["help"].menuAction(), menu)
-    window.menus["playback"] = menu
+    menu.addAction(mixer_panel.toggleViewAction())
+    window.add_menu(menu)
+    _connect_roll(window, controller)
+    _EngineWarmUp(window, controller)
+    _release_on_quit(window, controller)
+    return Playback(controller, toolbar, mixer_panel, wav_exporter, menu)
 
+
+def _connect_roll(window: MainWindow, controller: TransportController) -> None:
     roll = window.roll
     roll.auditionRequested.connect(controller.audition)
     controller.positionChanged.connect(
@@ -166,11 +177,11 @@ def install_playback(
     controller.followChanged.connect(roll.set_follow_playback)
     roll.set_follow_playback(controller.follow)
     controller.problemChanged.connect(
-        lambda problem: problem and window.statusBar().showMessage(problem, 15000))
-    controller.notice.connect(lambda text: window.statusBar().showMessage(text, 15000))
+        lambda problem: problem and window.status_message(problem, 15000))
+    controller.notice.connect(lambda text: window.status_message(text, 15000))
 
-    _EngineWarmUp(window, controller)
 
+def _release_on_quit(window: MainWindow, controller: TransportController) -> None:
     def release() -> None:
         """Close the audio output when the window goes, or the application quits."""
         with contextlib.suppress(RuntimeError):
@@ -180,4 +191,3 @@ def install_playback(
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(release)
-    return controller

@@ -29,6 +29,7 @@ RULER_BACKGROUND = QColor("#2a2e36")
 RULER_TEXT = QColor("#c9ced8")
 RULER_TICK = QColor("#6b7384")
 RULER_LOOP = QColor("#5b7fd6")
+FOCUS_FRAME = QColor(120, 160, 255, 150)  # round the piano roll while it has the keys
 FERMATA = QColor("#f5d76e")
 
 KEY_WHITE = QColor("#e9ebef")

@@ -1,10 +1,11 @@
 """Play, pause, stop, loop and follow: the transport that drives the real-time player.
 
 The controller turns the document (score, playhead, loop range) into `PlaybackPlan`s for
-`composer.audio.player.RealtimePlayer` and moves the document's playhead from the player's
-clock. It holds no music of its own: every edit, tempo change or loop drag during playback
-replans from where the sound is. The mixer and soundfont are playback settings, kept in
-QSettings rather than in the score.
+`composer.audio.player.RealtimePlayer`. The document's playhead is the user's cursor: the
+sounding position travels only by `positionChanged`, and the cursor moves only when the
+user moves it or pauses. The controller holds no music of its own: every edit, tempo
+change, loop drag or cursor move during playback replans from where the sound is. The
+mixer and soundfont are playback settings, kept in QSettings rather than in the score.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolBar, QWidget
 
 from composer.audio.library import AudioError, fluidsynth_problem
@@ -31,7 +32,7 @@ SOUNDFONT_KEY = "playback/soundfont"
 MIXER_KEY = "playback/mixer"
 FOLLOW_KEY = "playback/follow"
 FERMATA_KEY = "playback/holdFermatas"
-PERIOD_KEY = "playback/periodFrames"  # grown by the player after dropouts
+PERIOD_KEY = "playback/periodFrames"  # the player's, fitted to how playback went
 SOUNDFONT_HINT = "; choose another soundfont in the Mixer."  # after a soundfont's warning
 # Playhead refresh while playing: one frame at 60 Hz.
 FRAME_MS = 16
@@ -72,8 +73,6 @@ class TransportController(QObject):
         self._opening_soundfont: Path | None = None
         self._play_when_open = False
         self._closed = False
-        self._return_to = document.playhead
-        self._moving_playhead = False
         self.mixer = Mixer.from_dict(_load_json(self.settings.value(MIXER_KEY)))
         saved = self.settings.value(SOUNDFONT_KEY)
         self.soundfont: Path | None = Path(saved) if saved else None
@@ -102,16 +101,14 @@ class TransportController(QObject):
     def _create_actions(self) -> None:
         style = QApplication.style()
         sp = QStyle.StandardPixmap
+        # Their keys are given where the window registers them in its action collection.
         self.play_action = QAction(style.standardIcon(sp.SP_MediaPlay), "&Play", self)
-        self.play_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
         self.play_action.triggered.connect(self.toggle_play)
         self.stop_action = QAction(style.standardIcon(sp.SP_MediaStop), "&Stop", self)
-        self.stop_action.setShortcut(QKeySequence("Shift+Space"))
         self.stop_action.triggered.connect(self.stop)
         self.loop_action = QAction(style.standardIcon(sp.SP_BrowserReload), "&Loop", self)
         self.loop_action.setCheckable(True)
-        self.loop_action.setShortcut(QKeySequence("L"))
-        self.loop_action.toggled.connect(lambda _: self._replan())
+        self.loop_action.toggled.connect(self.document.set_looping)
         self.follow_action = QAction("&Follow Playhead", self)
         self.follow_action.setIconText("Follow")
         self.follow_action.setCheckable(True)
@@ -152,7 +149,7 @@ class TransportController(QObject):
         for action in (self.play_action, self.stop_action):
             action.setEnabled(enabled)
         has_loop = self.document.loop_range is not None
-        self.loop_action.setEnabled(enabled and has_loop)
+        self.loop_action.setEnabled(has_loop)  # looping is the document's, sound or not
         if self.problem:
             tip = self.problem
             self.play_action.setToolTip(tip)
@@ -163,8 +160,9 @@ class TransportController(QObject):
             self.stop_action.setToolTip(
                 "Stop and return to where playing started (Shift+Space)")
         self.loop_action.setToolTip(
-            "Play the loop range round and round (L)" if has_loop
-            else "Drag in the ruler to set a loop range")
+            ("Looping the range: press L to play straight through" if self.looping
+             else "Play the loop range round and round (L)") if has_loop
+            else "Drag in the ruler to set a loop range; it loops at once")
         for action in (self.play_action, self.stop_action):
             action.setStatusTip(action.toolTip())
 
@@ -319,38 +317,41 @@ class TransportController(QObject):
             self.play()
 
     def play(self) -> None:
-        """Play from the playhead (from the start when it sits at the end)."""
+        """Play from the playhead: from the start when it sits at the end, from the loop's
+        start when looping and the playhead is outside the range."""
         if self._opening is not None:
             self._play_when_open = True
             return
         player = self._output()
         if player is None or self.playing:
             return
-        start = self.document.playhead
-        if start >= self.document.score.length:
-            start = 0
-        self._return_to = start
-        player.play(self._plan(start))
+        player.play(self._plan(self._start_step()))
         self._timer.start()
         self._update_actions()
 
+    def _start_step(self) -> int:
+        start = self.document.playhead
+        loop = self.document.loop_range if self.looping else None
+        if loop is not None and not loop[0] <= start < loop[1]:
+            return loop[0]
+        return 0 if start >= self.document.score.length else start
+
     def pause(self) -> None:
-        """Stop the sound and leave the playhead where it is."""
+        """Stop the sound and move the playhead to where it was heard."""
         if not self.playing:
             return
         step = self.position_step()
         self._halt()
-        self._move_playhead(math.floor(step) if step is not None else self.document.playhead)
+        if step is not None:
+            self.document.set_playhead(math.floor(step))
 
     def stop(self) -> None:
-        """Stop the sound and return to where playing started; stopped, go to the start."""
+        """Stop the sound, the playhead where it was (where playing started, or where the
+        user put it since); stopped, go to the start."""
         if self.playing:
             self._halt()
-            self._move_playhead(self._return_to)
         else:
-            target = self._return_to if self.document.playhead != self._return_to else 0
-            self._return_to = 0
-            self._move_playhead(target)
+            self.document.set_playhead(0)
 
     def _halt(self) -> None:
         self._timer.stop()
@@ -358,11 +359,15 @@ class TransportController(QObject):
         player = self._player
         if player is not None:
             player.stop()
-            if player.grow_buffer_after_dropouts():
+            before = player.period_size
+            if player.fit_buffer():
                 self.settings.setValue(PERIOD_KEY, player.period_size)
+                size = f"{player.latency * 1000:.0f} ms"
                 self.notice.emit(
-                    f"Playback stuttered: this computer could not keep the audio buffer "
-                    f"fed. It is now {player.latency * 1000:.0f} ms and stays so.")
+                    "Playback stuttered: this computer could not keep the audio buffer "
+                    f"fed, so it is now {size}." if player.period_size > before else
+                    f"Playback has run smoothly, so the audio buffer is back down to {size}:"
+                    " sound follows Play sooner.")
         self._update_actions()
         self.positionChanged.emit(-1.0)
 
@@ -382,7 +387,7 @@ class TransportController(QObject):
     # --- plans ---------------------------------------------------------------------------
     @property
     def looping(self) -> bool:
-        return self.loop_action.isChecked() and self.document.loop_range is not None
+        return self.document.looping
 
     def _plan(self, start: float) -> PlaybackPlan:
         loop = self.document.loop_range if self.looping else None
@@ -394,26 +399,17 @@ class TransportController(QObject):
             self._player.play(self._plan(self.position_step()))
 
     def _loop_range_changed(self) -> None:
-        if self.document.loop_range is not None and not self.loop_action.isChecked():
-            self.loop_action.setChecked(True)  # a freshly dragged range is meant to loop
-        else:
-            self._replan()
+        """The document says whether it loops; the button only shows it."""
+        self.loop_action.blockSignals(True)
+        self.loop_action.setChecked(self.document.looping)
+        self.loop_action.blockSignals(False)
+        self._replan()
         self._update_actions()
 
     def _playhead_moved(self, step: int) -> None:
         """The user put the playhead somewhere while playing: continue from there."""
-        if self._moving_playhead:
-            return
-        self._return_to = step
         if self.playing:
             self._player.play(self._plan(step))
-
-    def _move_playhead(self, step: int) -> None:
-        self._moving_playhead = True
-        try:
-            self.document.set_playhead(step)
-        finally:
-            self._moving_playhead = False
 
     def _advance(self) -> None:
         player = self._player
@@ -431,11 +427,8 @@ class TransportController(QObject):
         seconds = player.position()
         if player.plan.finished(seconds):
             self._halt()
-            self._move_playhead(self._return_to)
             return
-        step = player.plan.step_at(seconds)
-        self._move_playhead(math.floor(step))
-        self.positionChanged.emit(step)
+        self.positionChanged.emit(player.plan.step_at(seconds))
 
 
     def _device_stalled(self, tick: int) -> bool:
@@ -467,14 +460,17 @@ class TransportToolBar(QToolBar):
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.time_label.setToolTip("Bar : beat : sixteenth at the playhead")
         self.addWidget(self.time_label)
-        controller.document.playheadChanged.connect(self._show_time)
-        controller.document.scoreChanged.connect(lambda: self._show_time(
-            controller.document.playhead))
-        self._show_time(controller.document.playhead)
+        document = controller.document
+        document.playheadChanged.connect(self._show_time)
+        document.scoreChanged.connect(lambda: self._show_time(document.playhead))
+        controller.positionChanged.connect(
+            lambda step: self._show_time(document.playhead if step < 0 else step))
+        self._show_time(document.playhead)
 
-    def _show_time(self, step: int) -> None:
+    def _show_time(self, step: float) -> None:
+        """The sounding step while playing, else the playhead's."""
         ts = self.controller.document.score.time_signature
-        bar, rest = divmod(step, ts.steps_per_bar)
+        bar, rest = divmod(math.floor(step), ts.steps_per_bar)
         beat, sixteenth = divmod(rest, ts.steps_per_beat)
         self.time_label.setText(f"{bar + 1} : {beat + 1} : {sixteenth + 1}")
 

@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 
 from composer.audio.soundfonts import default_soundfont
 from composer.gui.main_window import MainWindow
-from composer.gui.playback import install_playback
+from composer.gui.playback import Playback, install_playback
 from composer.gui.transport import FERMATA_KEY, FOLLOW_KEY, MIXER_KEY, PERIOD_KEY, SOUNDFONT_KEY
 from composer.music.score import Score
 
@@ -34,8 +34,8 @@ def make_window(tmp_path, name: str, **options) -> MainWindow:
     settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
     for key, value in options.pop("settings", {}).items():
         settings.setValue(key, value)
-    window = MainWindow(settings=settings)
-    install_playback(window, **options)
+    window = MainWindow(settings=settings,
+                        parts=[lambda w: install_playback(w, **options)])
     window.resize(1100, 700)
     return window
 
@@ -45,11 +45,11 @@ def window(qapp, pulse, tmp_path_factory):
     window = make_window(tmp_path_factory.mktemp("playback"), "app")
     window.show()
     for _ in range(100):  # the engine opens in the background as the window appears
-        if window.playback.player is not None or window.playback.problem:
+        if window.part(Playback).controller.player is not None or window.part(Playback).controller.problem:
             break
         wait(50)
-    assert window.playback.player is not None, window.playback.problem
-    assert window.playback.player.wait_until_running()
+    assert window.part(Playback).controller.player is not None, window.part(Playback).controller.problem
+    assert window.part(Playback).controller.player.wait_until_running()
     yield window
     window.document.reset(Score())  # nothing to save: close without asking
     window.close()
@@ -59,7 +59,7 @@ def window(qapp, pulse, tmp_path_factory):
 
 @pytest.fixture
 def playback(window):
-    controller = window.playback
+    controller = window.part(Playback).controller
     controller.stop()
     window.document.reset(chord_score(chords=8, tempo=120.0))  # 4 s, 8 steps a second
     window.roll.setFocus()
@@ -76,14 +76,17 @@ def test_space_plays_from_the_playhead_pauses_and_stop_returns(window, playback)
     document.set_playhead(4)
     positions = []
     playback.positionChanged.connect(positions.append)
+    cursor_moves = []
+    document.playheadChanged.connect(cursor_moves.append)
     press(window, Qt.Key.Key_Space)
     assert playback.playing
     assert playback.play_action.text() == "&Pause"
     wait(700)
-    assert 6 <= document.playhead <= 20
     fractional = [p for p in positions if p >= 0]
+    assert 6 <= fractional[-1] <= 20
     assert len(fractional) > 20 and any(p != int(p) for p in fractional)  # it glides
-    assert window.roll._shown_playhead() == pytest.approx(fractional[-1])
+    assert document.playhead == 4 and cursor_moves == []  # the sound moves, not the cursor
+    assert window.roll.shown_playhead() == pytest.approx(fractional[-1])
     press(window, Qt.Key.Key_Space)
     assert not playback.playing
     paused_at = document.playhead
@@ -91,14 +94,25 @@ def test_space_plays_from_the_playhead_pauses_and_stop_returns(window, playback)
     wait(200)
     assert document.playhead == paused_at
     press(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
-    assert document.playhead == 4
+    assert document.playhead == paused_at  # stopped where it paused: Stop again goes home
+    press(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert document.playhead == 0
+
+
+def test_stop_while_playing_returns_to_where_playing_started(window, playback):
+    window.document.set_playhead(4)
+    press(window, Qt.Key.Key_Space)
+    wait(500)
+    press(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert not playback.playing
+    assert window.document.playhead == 4
 
 
 def test_play_pressed_while_the_engine_opens_starts_once_it_is_open(qtbot, tmp_path, pulse):
     window = make_window(tmp_path, "opening")
     qtbot.addWidget(window)
     window.document.reset(chord_score(chords=8))
-    controller = window.playback
+    controller = window.part(Playback).controller
     with qtbot.waitSignal(controller.engineReady, timeout=10000):
         controller.open_engine_in_background()  # as when the window first appears
         controller.play()
@@ -158,7 +172,7 @@ def test_clicking_a_key_of_the_keyboard_sounds_it(window, playback):
 
 
 def test_the_mixer_panel_mutes_solos_and_changes_instruments(window, playback):
-    panel = window.mixer_panel
+    panel = window.part(Playback).mixer_panel
     panel.mute_buttons[1].click()
     assert playback.mixer.voices[1].muted
     assert playback.player.synth.mixer.channel_volume(1) == 0
@@ -188,7 +202,7 @@ def fill_color(widget) -> QColor:
                                             ("solo", (range(35, 60),))])
 def test_mute_and_solo_fill_with_their_colour_while_on_and_say_so(window, playback, kind,
                                                                   hues):
-    button = getattr(window.mixer_panel, f"{kind}_buttons")[2]
+    button = getattr(window.part(Playback).mixer_panel, f"{kind}_buttons")[2]
     state = "muted" if kind == "mute" else "solo"
     off = fill_color(button)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -205,10 +219,10 @@ def test_mute_and_solo_fill_with_their_colour_while_on_and_say_so(window, playba
 
 def test_follow_can_be_turned_off_and_is_remembered(window, playback):
     playback.follow_action.setChecked(False)
-    assert window.roll._follow_playback is False
+    assert window.roll.follows_playback is False
     assert window.settings.value(FOLLOW_KEY) in (False, "false")
     playback.follow_action.setChecked(True)
-    assert window.roll._follow_playback is True
+    assert window.roll.follows_playback is True
 
 
 def test_hold_fermatas_slows_playback_through_a_fermata_and_is_remembered(
@@ -232,9 +246,9 @@ def test_hold_fermatas_slows_playback_through_a_fermata_and_is_remembered(
 
 def test_export_wav_renders_in_the_background(window, playback, qtbot, tmp_path):
     path = tmp_path / "chorale.wav"
-    assert window.wav_exporter.action in window.menus["file"].actions()
-    with qtbot.waitSignal(window.wav_exporter.exported, timeout=20000):
-        window.wav_exporter.export(path)
+    assert window.part(Playback).wav_exporter.action in window.menus["file"].actions()
+    with qtbot.waitSignal(window.part(Playback).wav_exporter.exported, timeout=20000):
+        window.part(Playback).wav_exporter.export(path)
     with wave.open(str(path)) as wav:
         assert wav.getnframes() == 5 * 44100  # 4 s of chords and 1 s of tail
 
@@ -252,25 +266,25 @@ def test_an_output_that_stops_taking_sound_stops_playback_and_try_again_resumes(
         assert not playback.playing
         assert "The audio output stopped taking sound" in playback.problem
         assert not playback.play_action.isEnabled()
-        assert not window.mixer_panel.retry_button.isHidden()
+        assert not window.part(Playback).mixer_panel.retry_button.isHidden()
     finally:
         subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
-    window.mixer_panel.retry_button.click()
+    window.part(Playback).mixer_panel.retry_button.click()
     assert playback.problem == ""
     assert playback.play_action.isEnabled()
-    assert window.mixer_panel.retry_button.isHidden()
+    assert window.part(Playback).mixer_panel.retry_button.isHidden()
 
 
 def test_without_libfluidsynth_the_app_edits_but_play_explains_the_install(qtbot, tmp_path):
     window = make_window(tmp_path, "nolib", library_names=MISSING)
     qtbot.addWidget(window)
     window.show()
-    controller = window.playback
+    controller = window.part(Playback).controller
     assert not controller.play_action.isEnabled()
     assert "sudo apt install libfluidsynth3" in controller.play_action.toolTip()
-    assert not window.wav_exporter.action.isEnabled()
-    assert window.export_midi_action.isEnabled()
-    panel = window.mixer_panel
+    assert not window.part(Playback).wav_exporter.action.isEnabled()
+    assert window.action("file.export_midi").isEnabled()
+    panel = window.part(Playback).mixer_panel
     assert not panel.problem_label.isHidden()
     assert "libfluidsynth" in panel.problem_label.text()
     assert panel.retry_button.isHidden()  # installing the library needs a restart
@@ -284,13 +298,13 @@ def test_without_libfluidsynth_the_app_edits_but_play_explains_the_install(qtbot
 def test_without_an_audio_device_play_says_so_and_export_still_works(qtbot, tmp_path):
     window = make_window(tmp_path, "nodevice", drivers=["composer-no-such-driver"])
     qtbot.addWidget(window)
-    controller = window.playback
+    controller = window.part(Playback).controller
     assert controller.start_engine() is None
     assert "No audio output could be opened" in controller.problem
     assert not controller.play_action.isEnabled()
     assert controller.play_action.toolTip() == controller.problem
-    assert window.wav_exporter.action.isEnabled()
-    retry = window.mixer_panel.retry_button
+    assert window.part(Playback).wav_exporter.action.isEnabled()
+    retry = window.part(Playback).mixer_panel.retry_button
     assert not retry.isHidden()
     retry.click()  # the device is still missing: the same explanation stays
     assert "No audio output could be opened" in controller.problem
@@ -300,10 +314,10 @@ def test_a_bad_soundfont_in_settings_falls_back_and_says_why(qtbot, tmp_path, pu
     bad = tmp_path / "gone.sf2"
     window = make_window(tmp_path, "badsf", settings={SOUNDFONT_KEY: str(bad)})
     qtbot.addWidget(window)
-    controller = window.playback
+    controller = window.part(Playback).controller
     player = controller.start_engine()
     assert player is not None and player.synth.soundfont == default_soundfont()
-    panel = window.mixer_panel
+    panel = window.part(Playback).mixer_panel
     assert not panel.warning_label.isHidden()
     assert "gone.sf2 does not exist" in panel.warning_label.text()
     assert "choose another soundfont in the Mixer" in panel.warning_label.text()
@@ -317,7 +331,7 @@ def test_a_playback_that_stuttered_grows_the_buffer_says_so_and_remembers(qtbot,
                                                                           pulse):
     window = make_window(tmp_path, "stutter")
     qtbot.addWidget(window)
-    controller = window.playback
+    controller = window.part(Playback).controller
     player = controller.start_engine()
     assert player is not None and player.wait_until_running()
     first = player.period_size

@@ -93,14 +93,14 @@ def test_save_then_open_gives_back_the_same_score(window, tmp_path, save_dialog,
     window.document.apply("Seed", rich_score())
     path = tmp_path / "seed.mid"
     save_dialog(path)
-    window.save_action.trigger()
+    window.action("file.save").trigger()
     assert path.exists()
     assert not window.document.modified
     assert window.windowTitle() == "seed.mid[*] — Composer"
-    window.new_action.trigger()
+    window.action("file.new").trigger()
     assert window.document.score == Score()
     open_dialog(path)
-    window.open_action.trigger()
+    window.action("file.open").trigger()
     assert window.document.score == rich_score()
     assert window.document.path == path
     assert not window.document.modified
@@ -109,7 +109,7 @@ def test_save_then_open_gives_back_the_same_score(window, tmp_path, save_dialog,
 def test_save_without_a_suffix_writes_midi(window, tmp_path, save_dialog):
     window.document.apply("Seed", rich_score())
     save_dialog(tmp_path / "no-suffix")
-    window.save_action.trigger()
+    window.action("file.save").trigger()
     assert window.document.path == tmp_path / "no-suffix.mid"
     assert read_score(tmp_path / "no-suffix.mid").score == rich_score()
 
@@ -119,14 +119,14 @@ def test_save_on_a_saved_document_writes_to_its_file_without_asking(window, tmp_
     path = tmp_path / "again.mid"
     window.document.apply("Seed", rich_score())
     save_dialog(path)
-    window.save_action.trigger()
+    window.action("file.save").trigger()
     roll = window.roll
     roll.set_zoom(16.0, 12.0)
     roll.verticalScrollBar().setValue(int((127 - 84) * 12))
     click(roll, point(roll, 16, 79))
     assert window.document.modified
     assert window.isWindowModified()
-    window.save_action.trigger()
+    window.action("file.save").trigger()
     assert len(save_dialog.calls) == 1
     assert read_score(path).score == window.document.score
 
@@ -141,9 +141,9 @@ def test_a_cancelled_save_dialog_keeps_the_document_modified(window, save_dialog
 def test_exports_write_files_but_keep_the_documents_own_file(window, tmp_path, save_dialog):
     window.document.apply("Seed", rich_score())
     save_dialog(tmp_path / "copy.musicxml")
-    window.export_musicxml_action.trigger()
+    window.action("file.export_musicxml").trigger()
     save_dialog(tmp_path / "copy.mid")
-    window.export_midi_action.trigger()
+    window.action("file.export_midi").trigger()
     assert read_score(tmp_path / "copy.musicxml").score.voices == rich_score().voices
     assert read_score(tmp_path / "copy.mid").score == rich_score()
     assert window.document.path is None
@@ -157,7 +157,7 @@ def test_a_broken_file_gives_a_clear_message_and_keeps_the_music(window, tmp_pat
     broken = tmp_path / "broken.mid"
     broken.write_bytes(b"MThd this is not really a MIDI file")
     open_dialog(broken)
-    window.open_action.trigger()
+    window.action("file.open").trigger()
     assert len(warnings) == 1
     title, text = warnings[0]
     assert title == "Cannot open file"
@@ -177,7 +177,7 @@ def test_opening_a_missing_recent_file_explains_and_forgets_it(window, tmp_path,
 def test_unsaved_changes_prompt_cancel_keeps_the_document(window, prompt):
     window.document.apply("Seed", rich_score())
     prompt(Button.Cancel)
-    window.new_action.trigger()
+    window.action("file.new").trigger()
     assert window.document.score == rich_score()
     assert len(prompt.asked) == 1
     assert not window.close()
@@ -187,7 +187,7 @@ def test_unsaved_changes_prompt_cancel_keeps_the_document(window, prompt):
 def test_unsaved_changes_prompt_discard_drops_the_changes(window, prompt):
     window.document.apply("Seed", rich_score())
     prompt(Button.Discard)
-    window.new_action.trigger()
+    window.action("file.new").trigger()
     assert window.document.score == Score()
     assert not window.document.modified
 
@@ -196,14 +196,14 @@ def test_unsaved_changes_prompt_save_saves_first(window, prompt, save_dialog, tm
     window.document.apply("Seed", rich_score())
     prompt(Button.Save)
     save_dialog(tmp_path / "kept.mid")
-    window.new_action.trigger()
+    window.action("file.new").trigger()
     assert read_score(tmp_path / "kept.mid").score == rich_score()
     assert window.document.score == Score()
 
 
 def test_no_prompt_when_nothing_changed(window, prompt):
     prompt(Button.Cancel)
-    window.new_action.trigger()
+    window.action("file.new").trigger()
     assert prompt.asked == []
 
 
@@ -219,8 +219,8 @@ def test_title_shows_the_file_name_and_a_modified_mark(window):
 def test_open_recent_lists_saved_files_and_reopens_them(window, tmp_path, save_dialog):
     window.document.apply("Seed", rich_score())
     save_dialog(tmp_path / "recent.mid")
-    window.save_action.trigger()
-    window.new_action.trigger()
+    window.action("file.save").trigger()
+    window.action("file.new").trigger()
     window.recent_menu.aboutToShow.emit()
     entries = [a for a in window.recent_menu.actions() if a.text().endswith("recent.mid")]
     assert len(entries) == 1
@@ -232,7 +232,7 @@ def test_recent_files_and_layout_survive_a_restart(qtbot, window, tmp_path, save
                                                    settings):
     window.document.apply("Seed", rich_score())
     save_dialog(tmp_path / "persist.mid")
-    window.save_action.trigger()
+    window.action("file.save").trigger()
     window.resize(640, 480)
     window.findChild(QDockWidget, "historyDock").hide()
     assert window.close()
@@ -250,8 +250,8 @@ DRAG_EVENT_CONSTRUCTOR = pytest.mark.filterwarnings("ignore:Function:Deprecation
 def test_dropping_a_file_on_the_window_opens_it(window, tmp_path, save_dialog):
     window.document.apply("Seed", rich_score())
     save_dialog(tmp_path / "dropped.mid")
-    window.save_action.trigger()
-    window.new_action.trigger()
+    window.action("file.save").trigger()
+    window.action("file.new").trigger()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "dropped.mid"))])
     pos = QPoint(300, 300)
@@ -292,7 +292,7 @@ def _with_browser(qtbot, window, interact):
             browser.reject()
 
     QTimer.singleShot(0, run)
-    window.new_chorale_action.trigger()
+    window.action("file.new_chorale").trigger()
     if failures:
         raise failures[0]
 
@@ -417,7 +417,7 @@ def test_the_note_length_and_grid_boxes_shape_drawn_notes(window):
     roll = window.roll
     roll.set_zoom(16.0, 12.0)
     roll.verticalScrollBar().setValue(int((127 - 84) * 12))
-    window.length_combo.setCurrentIndex(window.length_combo.findText("1/2"))
-    window.grid_combo.setCurrentIndex(window.grid_combo.findText("Bar"))
+    window.notes_bar.length_combo.setCurrentIndex(window.notes_bar.length_combo.findText("1/2"))
+    window.notes_bar.grid_combo.setCurrentIndex(window.notes_bar.grid_combo.findText("Bar"))
     click(roll, point(roll, 21, 72))
     assert window.document.score.voices[0] == (Note(16, 8, 72),)

@@ -64,7 +64,7 @@ def test_with_the_select_tool_clicking_another_voices_note_makes_that_voice_acti
     click(roll, note_point(roll, 2, tenor))
     assert roll.selection == {(2, tenor)}
     assert roll.active_voice == 2
-    assert window.voice_actions[2].isChecked()
+    assert window.action("notes.voice.2").isChecked()
 
 
 def test_drawing_on_another_voices_note_adds_a_unison_in_the_active_voice(window, roll):
@@ -121,14 +121,23 @@ def test_a_small_jitter_does_not_move_a_note(window, roll):
     assert window.document.undo_stack.count() == 0
 
 
-def test_moving_onto_another_note_keeps_the_voice_monophonic(window, roll):
+def test_moving_onto_part_of_another_note_trims_it_and_says_so(window, roll):
     a, b = Note(0, 4, 72), Note(8, 4, 72)
     load(window, score_with((a, b)))
     start = note_point(roll, 0, a)
     drag(roll, start, start + QPoint(int(6 * roll.step_width), 0))
     voice = window.document.score.voices[0]
-    assert voice == (Note(6, 4, 72),)
-    assert all(x.end <= y.start for x, y in zip(voice, voice[1:]))
+    assert voice == (Note(6, 4, 72), Note(10, 2, 72))
+    assert window.document.undo_stack.undoText() == "Move note (shortens C5)"
+
+
+def test_lengthening_a_note_trims_the_next_one_instead_of_deleting_it(window, roll):
+    e5, b4 = Note(0, 4, 76), Note(4, 8, 71)
+    load(window, score_with((e5, b4)))
+    edge = note_point(roll, 0, e5, "edge")
+    drag(roll, edge, edge + QPoint(int(2 * roll.step_width), 0))
+    assert window.document.score.voices[0] == (Note(0, 6, 76), Note(6, 6, 71))
+    assert window.document.undo_stack.undoText() == "Resize note (shortens B4)"
 
 
 def test_dragging_a_notes_right_edge_resizes_it(window, roll):
@@ -214,7 +223,7 @@ def test_undo_and_redo_keys_step_through_each_gesture(window, roll):
     key(roll, Qt.Key.Key_Z, CTRL | SHIFT)
     key(roll, Qt.Key.Key_Z, CTRL | SHIFT)
     assert window.document.score == after_move
-    assert window.undo_action.text() == "&Undo Move note"
+    assert window.action("edit.undo").text() == "&Undo Move note"
 
 
 def test_undo_drops_notes_that_no_longer_exist_from_the_selection(window, roll):
@@ -278,7 +287,7 @@ def test_ctrl_wheel_zooms_time_and_shift_wheel_zooms_pitch(window, roll):
 
 def test_fit_to_window_shows_the_whole_score(window, roll):
     load(window, score_with((Note(0, 4, 72), Note(60, 4, 79)), (), (), (Note(0, 64, 40),)))
-    window.fit_action.trigger()
+    window.action("view.fit").trigger()
     first, last = roll.visible_steps()
     low, high = roll.visible_pitches()
     assert first <= 0 and last >= 64
