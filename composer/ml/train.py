@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
-from composer.ml.checkpoint import load_checkpoint, save_checkpoint
+from composer.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from composer.ml.data import IGNORE, Chorale, WindowDataset, fingerprint, load_chorales
 from composer.ml.errors import ModelError
 from composer.ml.evaluate import evaluate_model
@@ -31,6 +31,7 @@ from composer.work import Cancel, Cancelled, Progress
 
 OPTIMIZERS = ("adamw", "nadam")
 DATASETS = ("corpus", "jsb")
+_LOSS = nn.CrossEntropyLoss(ignore_index=IGNORE)
 
 
 @dataclass
@@ -120,182 +121,260 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.o
     raise ModelError(f"unknown optimizer {name!r}: choose adamw or nadam")
 
 
+Splits = dict[str, Sequence[Chorale]]
+
+
+@dataclass
+class _Run:
+    """What a run carries from one epoch to the next and into its checkpoints, so each part
+    of `train` takes this one object instead of a dozen loose values."""
+
+    cfg: TrainConfig
+    world: int
+    main: bool  # rank 0: validates, saves and reports
+    say: Callable[[str], None]
+    chorales: Splits | None
+    train_set: list[Chorale]
+    valid_set: list[Chorale]
+    data: WindowDataset
+    loader: DataLoader
+    model_cfg: ModelConfig
+    model: nn.Module
+    net: nn.Module  # the model, wrapped for DistributedDataParallel when there are ranks
+    opt: torch.optim.Optimizer
+    total_steps: int
+    budget_s: float | None
+    start_epoch: int = 0
+    step: int = 0
+    best_nll: float = math.inf
+    best_state: dict[str, torch.Tensor] | None = None
+    bad_epochs: int = 0
+    history: list[dict] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)  # less the time of runs resumed
+    train_s: float = 0.0
+    tokens_seen: int = 0
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def fraction(self) -> float:
+        """How much of the run is done, by steps or by the clock, whichever is further on:
+        the cosine schedule follows it, and the run ends at 1."""
+        fraction = self.step / self.total_steps
+        if self.budget_s:
+            fraction = max(fraction, self.elapsed / self.budget_s)
+        return fraction
+
+    def steps_in_all(self) -> int:
+        """The run's length in steps, for progress: as planned, or fewer where the clock
+        budget runs out first, projected from the pace so far."""
+        elapsed = self.elapsed
+        if self.budget_s and elapsed * self.total_steps > self.budget_s * self.step:
+            return max(self.step, round(self.step * self.budget_s / elapsed))
+        return self.total_steps
+
+
 def train(cfg: TrainConfig, progress: Progress | None = None, cancel: Cancel | None = None,
-          log: Callable[[str], None] = print,
-          chorales: dict[str, Sequence[Chorale]] | None = None) -> dict:
+          log: Callable[[str], None] = print, chorales: Splits | None = None) -> dict:
     """Train, write the best checkpoint (by validation NLL) to cfg.out with its card, and
-    return the card. `chorales` ("train", "valid", "test") replaces cfg.dataset."""
+    return the card. `chorales` ("train", "valid", "test") replaces cfg.dataset. Progress
+    counts optimizer steps."""
+    run = _setup(cfg, log, chorales)
+    for epoch in range(run.start_epoch, cfg.epochs):
+        stopped, loss = _train_epoch(run, epoch, progress, cancel)
+        if cancel is not None and cancel() and run.main:
+            raise Cancelled("training cancelled")
+        if run.main:  # the verdict is shared below, so every rank stops together
+            _validate_and_save(run, epoch, loss)
+        early = _broadcast_float(1.0 if run.bad_epochs >= cfg.patience else 0.0, run.world) > 0
+        if early:
+            run.say(f"early stop: no better validation NLL for {cfg.patience} epochs")
+        if stopped or early:
+            break
+    if run.world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return _final_test(run) if run.main else {}
+
+
+def _split(cfg: TrainConfig, chorales: Splits | None, name: str) -> list[Chorale]:
+    if chorales is not None:
+        return list(chorales[name])
+    return load_chorales(cfg.dataset, name, cfg.jsb_path, cfg.limit)
+
+
+def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None) -> _Run:
+    """Seeds, data, network and optimizer; a run resumed from its .resume.pt goes on from
+    where that one stopped."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     rank, world = _distributed()
-    main = rank == 0
-    say = log if main else (lambda _msg: None)
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
+    train_set, valid_set = _split(cfg, chorales, "train"), _split(cfg, chorales, "valid")
+    data, loader = _windows(cfg, train_set, rank, world)
+    resumed = load_checkpoint(cfg.resume) if cfg.resume else None
+    model_cfg = resumed.config if resumed else cfg.model
+    model = build_model(model_cfg)
+    if resumed:
+        model.load_state_dict(resumed.model.state_dict())
+    net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
+    steps_per_epoch = max(1, len(loader))
+    run = _Run(cfg, world, rank == 0, log if rank == 0 else (lambda _msg: None), chorales,
+               train_set, valid_set, data, loader, model_cfg, model, net, opt,
+               total_steps=cfg.max_steps or cfg.epochs * steps_per_epoch,
+               budget_s=cfg.max_minutes * 60 if cfg.max_minutes else None,
+               commands=[cfg.command])
+    if resumed and resumed.training:
+        _resume(run, resumed)
+    run.say(f"{model_cfg.cell}: {parameter_count(model):,} parameters; {len(train_set)} train"
+            f" / {len(valid_set)} valid chorales; {steps_per_epoch} steps per epoch"
+            + (f" on {world} processes" if world > 1 else ""))
+    return run
 
-    def split(name: str) -> list[Chorale]:
-        if chorales is not None:
-            return list(chorales[name])
-        return load_chorales(cfg.dataset, name, cfg.jsb_path, cfg.limit)
 
-    train_set, valid_set = split("train"), split("valid")
+def _windows(cfg: TrainConfig, train_set: list[Chorale], rank: int, world: int
+             ) -> tuple[WindowDataset, DataLoader]:
+    """The training windows, each rank loading its own share of every epoch."""
     data = WindowDataset(train_set, cfg.window_steps, cfg.windows_per_epoch, cfg.seed,
                          cfg.transpose)
     sampler = DistributedSampler(data, world, rank, shuffle=False) if world > 1 else None
     loader = DataLoader(data, batch_size=cfg.batch_size, sampler=sampler,
                         num_workers=cfg.workers, drop_last=len(data) >= cfg.batch_size * world,
                         persistent_workers=cfg.workers > 0)
+    return data, loader
 
-    model_cfg = cfg.model
-    start_epoch, step, history, best_state, elapsed_before = 0, 0, [], None, 0.0
-    best_nll = math.inf
-    resumed = None
-    commands = [cfg.command]
-    if cfg.resume:
-        resumed = load_checkpoint(cfg.resume)
-        model_cfg = resumed.config
-    model = build_model(model_cfg)
-    if resumed:
-        model.load_state_dict(resumed.model.state_dict())
-    net: nn.Module = nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
-    if resumed and resumed.training:
-        t = resumed.training
-        opt.load_state_dict(t["optimizer"])
-        start_epoch, step = int(t["epoch"]), int(t["step"])
-        best_nll, elapsed_before = float(t["best_nll"]), float(t["elapsed"])
-        best_source = load_checkpoint(cfg.out) if Path(cfg.out).exists() else resumed
-        best_state = {k: v.clone() for k, v in best_source.model.state_dict().items()}
-        history = list(resumed.card.get("history", []))
-        commands = [*resumed.card.get("commands", [resumed.card.get("command", "")]), cfg.command]
-        say(f"resuming {cfg.resume} at epoch {start_epoch}, step {step}")
 
-    steps_per_epoch = max(1, len(loader))
-    total_steps = cfg.max_steps or cfg.epochs * steps_per_epoch
-    budget_s = cfg.max_minutes * 60 if cfg.max_minutes else None
-    say(f"{model_cfg.cell}: {parameter_count(model):,} parameters; {len(train_set)} train / "
-        f"{len(valid_set)} valid chorales; {steps_per_epoch} steps per epoch"
-        + (f" on {world} processes" if world > 1 else ""))
+def _resume(run: _Run, resumed: Checkpoint) -> None:
+    """The optimizer, the counters and the clock as the stopped run left them; the best
+    weights so far are those at cfg.out when it is there."""
+    cfg, t = run.cfg, resumed.training
+    run.opt.load_state_dict(t["optimizer"])
+    run.start_epoch, run.step = int(t["epoch"]), int(t["step"])
+    run.best_nll = float(t["best_nll"])
+    run.started = time.monotonic() - float(t["elapsed"])
+    best_source = load_checkpoint(cfg.out) if Path(cfg.out).exists() else resumed
+    run.best_state = {k: v.clone() for k, v in best_source.model.state_dict().items()}
+    run.history = list(resumed.card.get("history", []))
+    run.commands = [*resumed.card.get("commands", [resumed.card.get("command", "")]),
+                    cfg.command]
+    run.say(f"resuming {cfg.resume} at epoch {run.start_epoch}, step {run.step}")
 
-    t0 = time.monotonic() - elapsed_before
-    train_s = 0.0
-    tokens_seen = 0
-    bad_epochs = 0
+
+def _train_epoch(run: _Run, epoch: int, progress: Progress | None, cancel: Cancel | None
+                 ) -> tuple[bool, float | None]:
+    """One pass over the epoch's windows. Returns whether the run must end after it (the
+    budget is spent, the caller cancelled, or the step limit is reached) and the running
+    training loss."""
+    run.data.set_epoch(epoch)
+    run.net.train()
+    running = None
+    t_epoch = time.monotonic()
     stop = False
-    loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
-    epoch = start_epoch
-    for epoch in range(start_epoch, cfg.epochs):
-        data.set_epoch(epoch)
-        net.train()
-        running = None
-        t_epoch = time.monotonic()
-        for batch in loader:
-            elapsed = time.monotonic() - t0
-            fraction = step / total_steps
-            if budget_s:
-                fraction = max(fraction, elapsed / budget_s)
-            out_of_budget = fraction >= 1.0 or (cancel is not None and cancel())
-            if _agree(out_of_budget, world):
-                stop = True
-                break
-            lr_scale = min(1.0, (step + 1) / max(1, cfg.warmup_steps))
-            lr_scale *= 0.5 * (1 + math.cos(math.pi * min(1.0, fraction)))
-            for g in opt.param_groups:
-                g["lr"] = cfg.lr * max(lr_scale, 0.02)
-            logits, _ = net(batch)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), batch["targets"].reshape(-1))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            opt.step()
-            step += 1
-            tokens_seen += int((batch["targets"] != IGNORE).sum()) * world
-            value = loss.item()
-            running = value if running is None else 0.95 * running + 0.05 * value
-            if progress and main:
-                progress(step, _steps_in_all(step, total_steps, time.monotonic() - t0, budget_s))
-            if cfg.max_steps and step >= cfg.max_steps:
-                stop = True
-                break
-        train_s += time.monotonic() - t_epoch
-        if cancel is not None and cancel() and main:
-            raise Cancelled("training cancelled")
-        # validation on rank 0; the verdict is shared so every rank stops together
-        nll = math.inf
-        if main:
-            metrics = evaluate_model(model, valid_set)
-            nll = metrics["nll_token"]
-            history.append({"epoch": epoch + 1, "step": step, "train_loss": round(running or 0, 5),
-                            "valid": metrics, "minutes": round((time.monotonic() - t0) / 60, 2)})
-            better = nll < best_nll - 1e-4
-            if better:
-                best_nll, bad_epochs = nll, 0
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            else:
-                bad_epochs += 1
-            say(f"epoch {epoch + 1}: train loss {running or 0:.4f}  valid nll {nll:.4f}  "
-                f"acc {metrics['acc_token']:.4f}  note nll {metrics['nll_note']:.4f}  "
-                f"note acc {metrics['acc_note']:.4f}  {'*' if better else ''}"
-                f"  ({(time.monotonic() - t0) / 60:.1f} min)")
-            _save(cfg, model_cfg, model, best_state, opt, epoch + 1, step, best_nll,
-                  time.monotonic() - t0, history, train_set, valid_set, tokens_seen, train_s,
-                  world, commands)
-        early = _broadcast_float(1.0 if bad_epochs >= cfg.patience else 0.0, world) > 0
-        if early:
-            say(f"early stop: no better validation NLL for {cfg.patience} epochs")
-        if stop or early:
+    for batch in run.loader:
+        fraction = run.fraction()
+        if _agree(fraction >= 1.0 or (cancel is not None and cancel()), run.world):
+            stop = True
             break
-    if world > 1:
-        dist.barrier()
-        dist.destroy_process_group()
-    if not main:
-        return {}
-    final = load_checkpoint(cfg.out)
-    test_set = split("test")
-    card = dict(final.card)
-    card["data"]["test_fingerprint"] = fingerprint(test_set)
-    card["metrics"] = {"valid": evaluate_model(final.model, valid_set),
-                       "test": evaluate_model(final.model, test_set)}
-    card.pop("format", None)
-    card.pop("version", None)
-    card.pop("config", None)
-    save_checkpoint(cfg.out, final.model, final.config, card)
-    say(f"test: {card['metrics']['test']}")
-    return card
+        value = _step(run, batch, fraction)
+        running = value if running is None else 0.95 * running + 0.05 * value
+        if progress and run.main:
+            progress(run.step, run.steps_in_all())
+        if run.cfg.max_steps and run.step >= run.cfg.max_steps:
+            stop = True
+            break
+    run.train_s += time.monotonic() - t_epoch
+    return stop, running
 
 
-def _steps_in_all(step: int, planned: int, elapsed: float, budget_s: float | None) -> int:
-    """The run's length in steps, for progress: as planned, or fewer where the wall-clock
-    budget runs out first, projected from the pace so far."""
-    if budget_s and elapsed * planned > budget_s * step:
-        return max(step, round(step * budget_s / elapsed))
-    return planned
+def _step(run: _Run, batch: dict[str, torch.Tensor], fraction: float) -> float:
+    """One optimizer step at the warm-up and cosine schedule's rate; returns the loss."""
+    cfg = run.cfg
+    lr_scale = min(1.0, (run.step + 1) / max(1, cfg.warmup_steps))
+    lr_scale *= 0.5 * (1 + math.cos(math.pi * min(1.0, fraction)))
+    for g in run.opt.param_groups:
+        g["lr"] = cfg.lr * max(lr_scale, 0.02)
+    logits, _ = run.net(batch)
+    loss = _LOSS(logits.reshape(-1, logits.shape[-1]), batch["targets"].reshape(-1))
+    run.opt.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(run.model.parameters(), cfg.clip)
+    run.opt.step()
+    run.step += 1
+    run.tokens_seen += int((batch["targets"] != IGNORE).sum()) * run.world
+    return loss.item()
 
 
-def _save(cfg, model_cfg, model, best_state, opt, epoch, step, best_nll, elapsed, history,
-          train_set, valid_set, tokens_seen, train_s, world, commands) -> None:
-    best = build_model(model_cfg)
-    best.load_state_dict(best_state or model.state_dict())
-    card = {
-        "data": {"dataset": cfg.dataset, "train_fingerprint": fingerprint(train_set),
-                 "valid_fingerprint": fingerprint(valid_set), "train_chorales": len(train_set),
-                 "valid_chorales": len(valid_set), "limit": cfg.limit},
+def _validate_and_save(run: _Run, epoch: int, loss: float | None) -> None:
+    """Scores the epoch on the validation split, keeps the weights when they are the best
+    yet, and writes both checkpoints (rank 0 only)."""
+    metrics = evaluate_model(run.model, run.valid_set)
+    nll = metrics["nll_token"]
+    run.history.append({"epoch": epoch + 1, "step": run.step, "train_loss": round(loss or 0, 5),
+                        "valid": metrics, "minutes": round(run.elapsed / 60, 2)})
+    better = nll < run.best_nll - 1e-4
+    if better:
+        run.best_nll, run.bad_epochs = nll, 0
+        run.best_state = {k: v.detach().clone() for k, v in run.model.state_dict().items()}
+    else:
+        run.bad_epochs += 1
+    run.say(f"epoch {epoch + 1}: train loss {loss or 0:.4f}  valid nll {nll:.4f}  "
+            f"acc {metrics['acc_token']:.4f}  note nll {metrics['nll_note']:.4f}  "
+            f"note acc {metrics['acc_note']:.4f}  {'*' if better else ''}"
+            f"  ({run.elapsed / 60:.1f} min)")
+    _save(run, epoch + 1)
+
+
+def _save(run: _Run, epochs: int) -> None:
+    """The best weights to cfg.out, the latest with the optimizer beside them for --resume."""
+    cfg, elapsed = run.cfg, run.elapsed
+    best = build_model(run.model_cfg)
+    best.load_state_dict(run.best_state or run.model.state_dict())
+    card = _card(run, best, epochs, elapsed)
+    save_checkpoint(cfg.out, best, run.model_cfg, card)
+    training = {"optimizer": run.opt.state_dict(), "epoch": epochs, "step": run.step,
+                "best_nll": run.best_nll, "elapsed": elapsed}
+    save_checkpoint(resume_path(cfg.out), run.model, run.model_cfg, card, training)
+
+
+def _card(run: _Run, best: nn.Module, epochs: int, elapsed: float) -> dict:
+    cfg = run.cfg
+    return {
+        "data": {"dataset": cfg.dataset, "train_fingerprint": fingerprint(run.train_set),
+                 "valid_fingerprint": fingerprint(run.valid_set),
+                 "train_chorales": len(run.train_set), "valid_chorales": len(run.valid_set),
+                 "limit": cfg.limit},
         "training": {k: v for k, v in asdict(cfg).items() if k not in ("model", "command")},
         "parameters": parameter_count(best),
-        "epochs": epoch,
-        "steps": step,
-        "processes": world,
+        "epochs": epochs,
+        "steps": run.step,
+        "processes": run.world,
         "minutes": round(elapsed / 60, 2),
-        "tokens_per_second": round(tokens_seen / max(train_s, 1e-9), 1),
-        "best_valid_nll": round(best_nll, 5),
-        "history": history,
+        "tokens_per_second": round(run.tokens_seen / max(run.train_s, 1e-9), 1),
+        "best_valid_nll": round(run.best_nll, 5),
+        "history": run.history,
         "command": cfg.command,
-        "commands": commands,  # every run that made these weights, a resumed one last
+        "commands": run.commands,  # every run that made these weights, a resumed one last
     }
-    save_checkpoint(cfg.out, best, model_cfg, card)
-    training = {"optimizer": opt.state_dict(), "epoch": epoch, "step": step,
-                "best_nll": best_nll, "elapsed": elapsed}
-    save_checkpoint(resume_path(cfg.out), model, model_cfg, card, training)
+
+
+def _final_test(run: _Run) -> dict:
+    """The best checkpoint scored on validation and test, the figures added to its card."""
+    cfg = run.cfg
+    final = load_checkpoint(cfg.out)
+    test_set = _split(cfg, run.chorales, "test")
+    card = dict(final.card)
+    card["data"]["test_fingerprint"] = fingerprint(test_set)
+    card["metrics"] = {"valid": evaluate_model(final.model, run.valid_set),
+                       "test": evaluate_model(final.model, test_set)}
+    for key in ("format", "version", "config"):
+        card.pop(key, None)
+    save_checkpoint(cfg.out, final.model, final.config, card)
+    run.say(f"test: {card['metrics']['test']}")
+    return card
 
 
 def resume_path(out: str | Path) -> Path:

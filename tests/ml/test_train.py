@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from composer.ml.checkpoint import card_path, load_checkpoint
 from composer.ml.model import ModelConfig
@@ -44,6 +45,23 @@ def test_training_resumes_where_it_stopped(tmp_path, splits):
     card = train(tiny_config(out, epochs=3, resume=str(resume_path(out))), chorales=splits,
                  log=lambda _m: None)
     assert [h["epoch"] for h in card["history"]] == [1, 2, 3]
+
+
+def test_a_resumed_run_ends_where_one_that_never_stopped_ends(tmp_path, splits):
+    """Optimizer state, step count, schedule and best weights all carry over a resume."""
+    whole, parts = tmp_path / "whole.pt", tmp_path / "parts.pt"
+    plan = dict(epochs=3, max_steps=12)  # 4 steps an epoch; the same schedule in both
+    train(tiny_config(whole, **plan), chorales=splits, log=lambda _m: None)
+    train(tiny_config(parts, **{**plan, "epochs": 1}), chorales=splits, log=lambda _m: None)
+    card = train(tiny_config(parts, **plan, resume=str(resume_path(parts))), chorales=splits,
+                 log=lambda _m: None)
+    for one, other in ((whole, parts), (resume_path(whole), resume_path(parts))):
+        a, b = load_checkpoint(one).model.state_dict(), load_checkpoint(other).model.state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    straight = json.loads(card_path(whole).read_text())
+    assert [h["valid"] for h in card["history"]] == [h["valid"] for h in straight["history"]]
+    assert card["steps"] == straight["steps"] == 12
+    assert card["commands"] == ["pytest", "pytest"]
 
 
 def test_cancel_stops_training(tmp_path, splits):
