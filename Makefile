@@ -4,8 +4,9 @@ PY := $(VENV)/bin/python
 
 .PHONY: setup run test lint bench clean
 
-# Checks the system packages every time (a second or so); reinstalls Python packages only
-# when pyproject.toml or the set-up script changed.
+# Checks the system packages and the Bach corpus cache every time (a second or so); reinstalls
+# Python packages only when pyproject.toml or the set-up script changed, and builds the corpus
+# (minutes) only when its cache is missing.
 setup:
 	bash .ci/setup.sh
 

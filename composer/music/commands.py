@@ -1,11 +1,11 @@
-"""`composer corpus list|export`."""
+"""`composer corpus list|export|build`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from composer.music.corpus import load_corpus
+from composer.music.corpus import cache_path, load_corpus
 from composer.music.errors import ScoreError
 from composer.music.files import write_score
 
@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("id", help="chorale id or BWV number, e.g. bwv269 or 269")
     export.add_argument("-o", "--output", required=True, help="file ending in .mid or .musicxml")
     export.set_defaults(handler=_export)
+    build = corpus_sub.add_parser("build", help="build the corpus cache now (set-up does this)")
+    build.set_defaults(handler=_build)
 
 
 def progress_bar(description: str):
@@ -42,7 +44,7 @@ def progress_bar(description: str):
 
 def _list(args: argparse.Namespace) -> int:
     corpus = load_corpus(progress=progress_bar("Building the Bach corpus (once)"))
-    entries = corpus.search(" ".join(args.text)) if args.text else corpus.entries
+    entries = corpus.search(" ".join(args.text))
     if args.split:
         entries = [e for e in entries if e.split == args.split]
     print(f"{'id':<14} {'BWV':<10} {'key':<10} {'metre':<6} {'bars':>4}  title")
@@ -65,4 +67,12 @@ def _export(args: argparse.Namespace) -> int:
         print(f"composer: {exc}", file=sys.stderr)
         return 2
     print(f"Wrote {entry.id} ({entry.title}) to {args.output}")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    """Set-up runs this, so that nobody waits minutes for the corpus in the app; with the
+    cache in place it only reads it back (a damaged cache is rebuilt)."""
+    corpus = load_corpus(progress=progress_bar("Building the Bach corpus (once)"))
+    print(f"{len(corpus.entries)} chorales ready in {cache_path()}")
     return 0
