@@ -151,8 +151,7 @@ class ChoraleBrowser(QDialog):
     def _build_loading(self) -> QWidget:
         """The progress page, in the list's place: nothing of the list shows while it is read."""
         self.progress = QProgressBar()
-        self.progress_label = QLabel("Reading Bach's chorales from music21 — this happens "
-                                     "once and takes a few minutes…")
+        self.progress_label = QLabel("Reading Bach's chorales…")
         self.progress_label.setWordWrap(True)
         self.progress_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.cancel_load = QPushButton("Stop")
@@ -229,6 +228,9 @@ class ChoraleBrowser(QDialog):
         task.start()
 
     def _progress(self, done: int, total: int) -> None:
+        """Only a build reports progress; reading the cache set-up made takes a moment."""
+        self.progress_label.setText("Building the list of Bach's chorales from music21 — "
+                                    "this happens once and takes a few minutes…")
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
         self.progress.setFormat(f"{done} of {total} chorales")

@@ -133,6 +133,7 @@ def test_while_the_corpus_is_read_its_progress_stands_where_the_list_will_be(qtb
     browser = _open(qtbot, None, slow_loader)
     qtbot.waitUntil(lambda: browser.progress.maximum() == 6)
     assert browser.progress.isVisible() and browser.progress.text() == "2 of 6 chorales"
+    assert "once" in browser.progress_label.text()
     assert not browser.table.isVisible() and not browser.bars.isVisible()
     assert not browser.open_button.isEnabled()
     release.set()
