@@ -40,11 +40,11 @@ from composer.audio.monitor import MonitorRecorder, pulse_problem  # noqa: E402
 from composer.audio.render import render  # noqa: E402
 from composer.audio.soundfonts import default_soundfont  # noqa: E402
 from composer.audio.synth import GAIN, SAMPLE_RATE  # noqa: E402
+from composer.ml.data import jsb_path  # noqa: E402
 from composer.music.files import write_score  # noqa: E402
 from composer.music.score import Note, Score  # noqa: E402
 from composer.music.tokens import ScoreTokens, decode, grid_from_pitches  # noqa: E402
 
-JSB = ROOT.parent / "shared" / "data" / "jsb16th" / "Jsb16thSeparated.json"
 RESULTS = ROOT / "benchmarks" / "results" / "audio.json"
 CHORALES = 12
 TEMPO = 80.0
@@ -52,7 +52,7 @@ TEMPO = 80.0
 
 def jsb_scores(count: int) -> list[Score]:
     """The first chorales of the JSB test split, at a chorale tempo."""
-    data = json.loads(JSB.read_text())["test"][:count]
+    data = json.loads(jsb_path().read_text())["test"][:count]
     scores = []
     for chorale in data:
         grid = grid_from_pitches(np.array(chorale, dtype=np.int16))

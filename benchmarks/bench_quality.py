@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from composer.ml.checkpoint import load_checkpoint  # noqa: E402
-from composer.ml.data import JSB_PATH  # noqa: E402
+from composer.ml.checkpoint import MODELS_DIR, load_checkpoint  # noqa: E402
+from composer.ml.data import jsb_path  # noqa: E402
 from composer.ml.evaluate import comparison_table, format_table  # noqa: E402
 
 NOTEBOOK = {"model": "course notebook, published (its own run)", "nll_note": 0.656,
@@ -42,7 +42,7 @@ def _training(rows: list[dict]) -> None:
 def main() -> int:
     results: dict = {"benchmark": "quality",
                      "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    models = ROOT / "models"
+    models = MODELS_DIR
     corpus = comparison_table([str(models / "lstm.pt"), str(models / "gru.pt")], "corpus",
                               "test", str(models / "reference.pt"))
     _training(corpus)
@@ -51,7 +51,7 @@ def main() -> int:
     results["corpus_test"] = corpus
     ckpts = ROOT / "benchmarks" / "checkpoints"
     mine = [str(ckpts / f"jsb_{cell}.pt") for cell in ("lstm", "gru")]
-    if JSB_PATH.exists() and all(Path(p).exists() for p in mine):
+    if jsb_path().exists() and all(Path(p).exists() for p in mine):
         jsb = comparison_table(mine, "jsb", "test", str(ckpts / "jsb_reference.pt"))
         _training(jsb)
         print("\nJSB chorales (16th notes), standard test split")
@@ -71,7 +71,7 @@ def main() -> int:
         results["jsb_notebook_published"] = NOTEBOOK
         results["jsb_target"] = TARGET
     else:
-        print(f"\n(JSB table skipped: needs {JSB_PATH} and {', '.join(mine)})")
+        print(f"\n(JSB table skipped: needs {jsb_path()} and {', '.join(mine)})")
     out = ROOT / "benchmarks" / "results" / "quality.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -18,7 +18,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from composer.ml.checkpoint import load_checkpoint  # noqa: E402
+from composer.ml.checkpoint import MODELS_DIR, load_checkpoint  # noqa: E402
 from composer.ml.data import IGNORE, WindowDataset, corpus_chorales  # noqa: E402
 from composer.ml.model import build_model  # noqa: E402
 from composer.ml.train import make_optimizer  # noqa: E402
@@ -63,7 +63,7 @@ def main() -> int:
     train = corpus_chorales("train")
     rows = []
     for name in ("lstm", "gru", "reference"):
-        ckpt = load_checkpoint(ROOT / "models" / f"{name}.pt")
+        ckpt = load_checkpoint(MODELS_DIR / f"{name}.pt")
         window = ckpt.card.get("training", {}).get("window_steps", 64)
         data = WindowDataset(train, window, seed=0)
         loader = torch.utils.data.DataLoader(data, batch_size=32)

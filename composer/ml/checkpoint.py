@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -19,7 +20,9 @@ from composer.ml.model import ModelConfig, build_model
 
 FORMAT = "composer-checkpoint"
 VERSION = 1
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+# models/ at the top of the source tree, installed as the package composer.models: found
+# the same way from a wheel, an editable install and a checkout.
+MODELS_DIR = Path(str(resources.files("composer.models")))
 SHIPPED = ("lstm", "gru")
 
 
@@ -56,7 +59,15 @@ def save_checkpoint(path: str | Path, model: nn.Module, config: ModelConfig, car
     torch.save(payload, tmp)
     tmp.replace(path)
     card = {"format": FORMAT, "version": VERSION, "config": config.to_dict(), **card}
-    card_path(path).write_text(json.dumps(card, indent=2) + "\n")
+    write_json(card_path(path), card)
+
+
+def write_json(path: str | Path, data: object) -> None:
+    """Atomically, so a reader (or a run stopped half-way) never meets half a file."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
 
 
 def load_checkpoint(name_or_path: str | Path) -> Checkpoint:

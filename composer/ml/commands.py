@@ -8,6 +8,9 @@ import sys
 
 from composer.ml.errors import ModelError
 
+JSB_HELP = ("Jsb16thSeparated.json (default: $COMPOSER_JSB_PATH, else ../shared/data/jsb16th "
+            "beside the source tree)")
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("train", help="train a chorale network (LSTM, GRU or reference)",
@@ -18,7 +21,7 @@ def register(subparsers) -> None:
                    "benchmarks/checkpoints/jsb_CELL.pt for --data jsb)")
     p.add_argument("--data", choices=("corpus", "jsb"), default="corpus",
                    help="corpus: music21's Bach chorales; jsb: the JSB 16th set (benchmarks)")
-    p.add_argument("--jsb-path", help="Jsb16thSeparated.json (default ../shared/data/jsb16th)")
+    p.add_argument("--jsb-path", help=JSB_HELP)
     p.add_argument("--limit", type=int, help="use only the first N chorales of each split")
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--layers", type=int, default=2)
@@ -49,7 +52,7 @@ def register(subparsers) -> None:
                               "'repeat the previous step' baseline and the reference network.")
     e.add_argument("checkpoint", nargs="+", help="checkpoint file(s), or lstm / gru")
     e.add_argument("--data", choices=("corpus", "jsb"), default="corpus")
-    e.add_argument("--jsb-path", help="Jsb16thSeparated.json (default ../shared/data/jsb16th)")
+    e.add_argument("--jsb-path", help=JSB_HELP)
     e.add_argument("--split", choices=("train", "valid", "test"), default="test")
     e.add_argument("--reference", help="reference checkpoint to compare (default "
                    "models/reference.pt for the corpus)")
@@ -143,10 +146,9 @@ class _ProgressBar:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
-    from composer.ml.checkpoint import MODELS_DIR
+    from composer.ml.checkpoint import MODELS_DIR, write_json
     from composer.ml.evaluate import comparison_table, format_table
 
     if args.json and not Path(args.json).resolve().parent.is_dir():
@@ -162,7 +164,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(format_table(rows))
     if args.json:
         try:
-            Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+            write_json(args.json, rows)
         except OSError as exc:
             return _fail(ModelError(f"cannot write {args.json}: {exc.strerror or exc}"))
     return 0

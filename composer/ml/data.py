@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,11 @@ from composer.music.score import VOICE_RANGES
 from composer.music.tokens import NOTE_OFFSET, encode, grid_from_pitches, pitch_grid
 
 IGNORE = -100
-JSB_PATH = (Path(__file__).resolve().parents[3] / "shared" / "data" / "jsb16th"
-            / "Jsb16thSeparated.json")
+JSB_ENV = "COMPOSER_JSB_PATH"
+# The benchmarks' data is no part of Composer and is not installed with it; beside a source
+# checkout it is found here.
+_CHECKOUT_JSB = (Path(__file__).resolve().parents[3] / "shared" / "data" / "jsb16th"
+                 / "Jsb16thSeparated.json")
 DATASETS = ("corpus", "jsb")
 
 
@@ -60,12 +64,19 @@ def corpus_chorales(split: str, corpus=None) -> list[Chorale]:
     return [from_score(e.id, e.score) for e in corpus.split(split)]
 
 
+def jsb_path() -> Path:
+    """Where the JSB set is looked for when no path is given: ${COMPOSER_JSB_PATH}, else
+    beside the source checkout."""
+    return Path(os.environ.get(JSB_ENV) or _CHECKOUT_JSB)
+
+
 def jsb_chorales(split: str, path: str | Path | None = None) -> list[Chorale]:
     """The JSB 16th-note set (benchmarks only): pitch grids, so repeated pitches read as held."""
-    path = Path(path) if path else JSB_PATH
+    path = Path(path) if path else jsb_path()
     if not path.exists():
         raise ModelError(
-            f"JSB data not found at {path}: pass --jsb-path pointing to Jsb16thSeparated.json"
+            f"JSB data not found at {path}: pass --jsb-path, or set {JSB_ENV}, to the path of "
+            "Jsb16thSeparated.json (the JSB 16th-note set, used by the benchmarks only)"
         )
     data = json.loads(path.read_text())
     if split not in data:

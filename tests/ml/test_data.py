@@ -1,13 +1,19 @@
+import json
+
 import numpy as np
+import pytest
 
 from composer.ml.data import (
+    JSB_ENV,
     WindowDataset,
     allowed_transpositions,
     fingerprint,
+    jsb_chorales,
     sequence_inputs,
     transpose_grid,
     voice_states,
 )
+from composer.ml.errors import ModelError
 from composer.ml.model import BOS, HELD, SILENT, START
 from composer.music.score import VOICE_RANGES
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, note_token
@@ -73,3 +79,14 @@ def test_windows_are_reproducible_and_differ_between_epochs(chorales):
 def test_fingerprint_changes_with_the_data(chorales):
     assert fingerprint(chorales) == fingerprint(list(chorales))
     assert fingerprint(chorales) != fingerprint(chorales[1:])
+
+
+def test_the_jsb_set_is_found_by_its_environment_variable_and_named_when_missing(
+        tmp_path, monkeypatch):
+    data = tmp_path / "jsb.json"
+    data.write_text(json.dumps({"test": [[[72, 67, 64, 48]] * 8]}))
+    monkeypatch.setenv(JSB_ENV, str(data))
+    assert [c.steps for c in jsb_chorales("test")] == [8]
+    monkeypatch.setenv(JSB_ENV, str(tmp_path / "absent.json"))
+    with pytest.raises(ModelError, match=f"absent.json: pass --jsb-path, or set {JSB_ENV}"):
+        jsb_chorales("test")

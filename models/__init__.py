@@ -1,0 +1,1 @@
+"""The shipped checkpoints, installed as composer.models so they are found as package data."""
