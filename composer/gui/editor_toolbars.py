@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from composer.gui.main_window import MainWindow
 
 GRID_CHOICES = (("1/16", 1), ("1/8", 2), ("1/4", 4), ("1/2", 8), ("Bar", 0))
-LENGTH_CHOICES = (("1/16", 1), ("1/8", 2), ("Dotted 1/8", 3), ("1/4", 4), ("Dotted 1/4", 6),
-                  ("1/2", 8), ("Dotted 1/2", 12), ("Whole", 16))
+# A dot after a length makes it dotted, as in most editors' note-length lists.
+LENGTH_CHOICES = (("1/16", 1), ("1/8", 2), ("1/8.", 3), ("1/4", 4), ("1/4.", 6),
+                  ("1/2", 8), ("1/2.", 12), ("1/1", 16))
 ICON_SIZE = QSize(20, 20)
 
 

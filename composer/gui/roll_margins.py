@@ -104,8 +104,11 @@ class Ruler(QWidget):
         self._view.document.set_loop_range((self._step_at(self._press_x), self._step_at(x)))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._press_x is not None and not self._dragging:
-            self._view.document.set_playhead(self._step_at(event.position().x(), math.floor))
+        if self._press_x is not None:
+            if self._dragging:
+                self.mouseMoveEvent(event)  # the range ends where the button came up
+            else:
+                self._view.document.set_playhead(self._step_at(event.position().x(), math.floor))
         self._press_x = None
         self._dragging = False
 

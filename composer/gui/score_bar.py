@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QToolBar, QWidget
 
 from composer.gui.document import ScoreDocument
 from composer.music.keys import KEYS
@@ -21,14 +21,16 @@ class ScoreBar(QToolBar):
         self.tempo.setKeyboardTracking(False)
         self.tempo.setToolTip("Tempo in quarter notes per minute")
         self.time_signature = QComboBox()
-        self.time_signature.setToolTip("Time signature")
+        self.time_signature.setToolTip("Metre (time signature)")
         self.time_signature.addItems(TIME_SIGNATURES)
         self.key = QComboBox()
         self.key.setToolTip("Key")
         self.key.addItems([NO_KEY, *KEYS])
-        for label, widget in (("Tempo ", self.tempo), ("  Metre ", self.time_signature),
-                              ("  Key ", self.key)):
-            self.addWidget(QLabel(label))
+        # No labels: "80 BPM", "3/4" and "G major" say what they are, and the room they
+        # would take pushes the key off a 1280-pixel window.
+        for name, widget in (("Tempo", self.tempo), ("Metre", self.time_signature),
+                             ("Key", self.key)):
+            widget.setAccessibleName(name)
             self.addWidget(widget)
         self.tempo.valueChanged.connect(self._tempo_edited)
         self.time_signature.textActivated.connect(self._time_signature_edited)

@@ -44,12 +44,13 @@ def make_window(tmp_path, name: str, **options) -> MainWindow:
 def window(qapp, pulse, tmp_path_factory):
     window = make_window(tmp_path_factory.mktemp("playback"), "app")
     window.show()
+    controller = window.part(Playback).controller
     for _ in range(100):  # the engine opens in the background as the window appears
-        if window.part(Playback).controller.player is not None or window.part(Playback).controller.problem:
+        if controller.player is not None or controller.problem:
             break
         wait(50)
-    assert window.part(Playback).controller.player is not None, window.part(Playback).controller.problem
-    assert window.part(Playback).controller.player.wait_until_running()
+    assert controller.player is not None, controller.problem
+    assert controller.player.wait_until_running()
     yield window
     window.document.reset(Score())  # nothing to save: close without asking
     window.close()
@@ -94,9 +95,7 @@ def test_space_plays_from_the_playhead_pauses_and_stop_returns(window, playback)
     wait(200)
     assert document.playhead == paused_at
     press(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
-    assert document.playhead == paused_at  # stopped where it paused: Stop again goes home
-    press(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
-    assert document.playhead == 0
+    assert document.playhead == 0  # Stop while stopped goes to the start
 
 
 def test_stop_while_playing_returns_to_where_playing_started(window, playback):
@@ -135,6 +134,21 @@ def test_playback_reaches_the_end_and_returns_to_where_it_started(window, playba
     wait(1400)
     assert not playback.playing
     assert window.document.playhead == 0
+
+
+def test_looping_with_the_playhead_outside_the_range_plays_from_the_loops_start(window,
+                                                                             playback):
+    window.document.set_playhead(24)
+    window.document.set_loop_range((8, 16))
+    press(window, Qt.Key.Key_Space)
+    wait(300)
+    assert playback.playing
+    assert 8 <= playback.position_step() < 16
+    press(window, Qt.Key.Key_L)  # looping off: it plays on past the range
+    assert not window.document.looping
+    wait(1300)
+    assert playback.position_step() >= 16
+    window.document.set_loop_range(None)
 
 
 def test_a_loop_range_keeps_playing_round(window, playback):
@@ -238,8 +252,8 @@ def test_hold_fermatas_slows_playback_through_a_fermata_and_is_remembered(
     assert window.settings.value(FERMATA_KEY) in (False, "false")
     playback.stop()
     again = make_window(tmp_path, "again", settings={FERMATA_KEY: False})
-    assert not again.playback.fermata_action.isChecked()
-    again.playback.close()
+    assert not again.part(Playback).controller.fermata_action.isChecked()
+    again.part(Playback).controller.close()
     again.deleteLater()
     action.setChecked(True)
 
@@ -355,6 +369,6 @@ def test_a_playback_that_stuttered_grows_the_buffer_says_so_and_remembers(qtbot,
 
     again = make_window(tmp_path, "stutter")  # the same settings file: the next session
     qtbot.addWidget(again)
-    assert again.playback.start_engine().period_size == 2 * first
+    assert again.part(Playback).controller.start_engine().period_size == 2 * first
     again.document.reset(Score())
-    again.playback.close()
+    again.part(Playback).controller.close()

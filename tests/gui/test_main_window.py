@@ -201,6 +201,35 @@ def test_unsaved_changes_prompt_save_saves_first(window, prompt, save_dialog, tm
     assert window.document.score == Score()
 
 
+@pytest.mark.parametrize(("action", "says"), [
+    ("file.new", "before you start a new, empty score?"),
+    ("file.quit", "before you quit?"),
+])
+def test_the_unsaved_changes_prompt_says_what_is_about_to_happen(window, prompt, action, says):
+    window.document.apply("Seed", rich_score())
+    prompt(Button.Cancel)
+    window.action(action).trigger()
+    assert prompt.asked[0].endswith(says)
+    assert "before closing it" not in prompt.asked[0]
+
+
+def test_choosing_a_chorale_over_unsaved_changes_asks_before_replacing_them(
+        qtbot, window, prompt, small_corpus):
+    target = small_corpus.entries[0]
+    window.document.apply("Seed", rich_score())
+    prompt(Button.Cancel)
+
+    def interact(browser):
+        QTest.keyClicks(browser.search, target.id)
+        browser.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+
+    _with_browser(qtbot, window, interact)
+    assert prompt.asked == [
+        "“Untitled” has changes that are not saved.\n"
+        f"Save them before you replace it with the opening of BWV {target.bwv}?"]
+    assert window.document.score == rich_score()  # Cancel kept them
+
+
 def test_no_prompt_when_nothing_changed(window, prompt):
     prompt(Button.Cancel)
     window.action("file.new").trigger()
