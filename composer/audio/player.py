@@ -30,7 +30,11 @@ the second:
   a power-saving laptop) lets the stream run dry, and each dropout shifts everything after
   it. The player notices: the rendered audio falls behind the wall clock by more than one
   buffer. Once that playback stops the output is reopened with twice the period, up to
-  4096 frames (93 ms), and the app keeps the size for next time. On the two-core virtual
+  4096 frames (93 ms), and the app keeps the size for next time. It steps back down as
+  well: after CLEAN_SECONDS of playback without a dropout the next stop halves the period,
+  so a machine that was only busy for a while gets its short latency back. A size that
+  drops out again is not tried again until the app next starts, so a machine that needs
+  the larger buffer stutters at most once a session for the try. On the two-core virtual
   machine of bench_audio.py, 512 and 1024 frames dropped out every few seconds (so does
   the `fluidsynth` command itself there); 2048 played on the beat.
 - The same on every system. FluidSynth ships a native driver for each platform, and the
@@ -64,6 +68,8 @@ PERIOD_SIZES = (512, 1024, 2048, 4096)  # frames; see "Short latency, grown only
 PERIODS = 2  # ALSA's ring buffer; PulseAudio's driver buffers one period
 # Audio trailing the clock by this much more than one buffer means the output ran dry.
 DROPOUT_SECONDS = 0.02
+# Played this long at one period without a dropout, the next smaller period is tried.
+CLEAN_SECONDS = 30.0
 # Watched only once this much is rendered: a server may hold a new stream back at first.
 FLOWING_SECONDS = 0.25
 # The span over which the lag of rendering behind the wall clock is averaged: several
@@ -126,6 +132,10 @@ class RealtimePlayer:
         self._lag_since = 0.0  # when it was last read
         self._heard = -math.inf
         self.dropout = 0.0  # seconds the current or last playback's sound fell behind
+        # what the playbacks since the output was last opened say about its period:
+        self._dropped = False  # one of them dropped out
+        self._clean = 0.0  # seconds played without a dropout
+        self._too_small = 0  # the largest period that dropped out, not to be tried again
 
     def _open_driver(self, drivers: Sequence[str]) -> str:
         settings = self.synth._synth.settings
@@ -274,27 +284,53 @@ class RealtimePlayer:
     def stop(self) -> None:
         """Silence the queue; sounding notes are released (their natural decay and the
         reverb ring on briefly, as on any instrument)."""
+        if self._plan is not None:
+            self._tally_playback()
         self._plan = None
         self.synth.lib.sequencer_remove_events(ctypes.c_void_p(self._sequencer), -1,
                                                self._dest, -1)
         self.synth.all_notes_off()
 
-    def grow_buffer_after_dropouts(self) -> bool:
-        """Once stopped: if the last playback dropped out, reopen the output with the next
-        larger period. True when it did. Called between playbacks, never during one, so
-        the reopening is not heard as a gap."""
-        larger = [size for size in PERIOD_SIZES if size > self.period_size]
-        if self._plan is not None or self.dropout <= DROPOUT_SECONDS or not larger \
-                or not self._driver or not self._clock_moves():
+    def _tally_playback(self) -> None:
+        """Count the playback now ending towards `fit_buffer`. A replan during playback
+        ends one too, so a dropout is not forgotten when an edit restarts the plan."""
+        if self.dropout > DROPOUT_SECONDS:
+            self._dropped = True
+        else:
+            self._clean += max(0.0, (self.tick() - self._origin) / 1000.0)
+
+    def fit_buffer(self) -> bool:
+        """Once stopped: reopen the output with the next larger period if a playback
+        since it was opened dropped out, or with the next smaller one after CLEAN_SECONDS
+        of playback without, unless that size dropped out before. True when it did.
+        Called between playbacks, never during one, so the reopening is not heard."""
+        if self._plan is not None or not self._driver:
             return False
-        self.dropout = 0.0
+        size = self._fitting_period()
+        if size == self.period_size:
+            return False
+        if not self._clock_moves():  # the output is gone: no fault of the buffer's
+            self._dropped, self._clean = False, 0.0
+            return False
+        if size > self.period_size:
+            self._too_small = max(self._too_small, self.period_size)
+        self._dropped, self._clean = False, 0.0
         self._lib.delete_fluid_audio_driver(self._driver)
         self._driver = None
-        self.period_size = larger[0]
+        self.period_size = size
         self._lib.fluid_settings_setint(self.synth._synth.settings, b"audio.period-size",
-                                        self.period_size)
+                                        size)
         self._open_driver([self.driver_name])
         return True
+
+    def _fitting_period(self) -> int:
+        if self._dropped:
+            larger = [size for size in PERIOD_SIZES if size > self.period_size]
+            return larger[0] if larger else self.period_size
+        smaller = [size for size in PERIOD_SIZES if self._too_small < size < self.period_size]
+        if smaller and self._clean >= CLEAN_SECONDS:
+            return smaller[-1]
+        return self.period_size
 
     def _clock_moves(self) -> bool:
         """Whether the driver renders at all. One whose output is gone (a suspended sink)

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from composer.audio import player as player_module
 from composer.audio.mixer import Mixer
 from composer.audio.monitor import MonitorRecorder
 from composer.audio.player import PERIOD_SIZES, RealtimePlayer
@@ -134,20 +135,70 @@ def test_a_playback_that_drops_out_leaves_a_larger_buffer_for_the_next(pulse):
         assert player.period_size == PERIOD_SIZES[0]
         player.play(PlaybackPlan(chord_score(chords=8)))
         pump_for(player, 0.6)
-        assert not player.grow_buffer_after_dropouts()  # never while playing
-        subprocess.run(["pactl", "suspend-sink", "composer_null", "1"], check=True)
-        try:
-            pump_for(player, 0.4)
-        finally:
-            subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
-        pump_for(player, 0.6)
+        assert not player.fit_buffer()  # never while playing
+        drop_out(player)
         player.stop()
         assert player.dropout > 0.2
-        assert player.grow_buffer_after_dropouts()
+        assert player.fit_buffer()
         assert player.period_size == PERIOD_SIZES[1]
         assert player.latency == pytest.approx(PERIOD_SIZES[1] / player.synth.sample_rate)
-        assert not player.grow_buffer_after_dropouts()  # one step per playback that dropped
+        assert not player.fit_buffer()  # one step per playback that dropped
         assert player.wait_until_running()  # the reopened output takes sound again
+    finally:
+        player.close()
+
+
+def test_a_dropout_before_an_edit_replans_the_playback_still_grows_the_buffer(pulse):
+    player = RealtimePlayer(period_size=PERIOD_SIZES[2])
+    try:
+        assert player.wait_until_running()
+        player.play(PlaybackPlan(chord_score(chords=8)))
+        pump_until_rendered(player, 0.6)
+        drop_out(player)
+        player.play(PlaybackPlan(chord_score(chords=8), start=8))  # as an edit replans
+        pump_until_rendered(player, 0.6)
+        player.stop()
+        assert player.fit_buffer()
+        assert player.period_size == PERIOD_SIZES[3]
+    finally:
+        player.close()
+
+
+def test_a_stretch_of_clean_playback_steps_the_buffer_back_down(pulse, monkeypatch):
+    monkeypatch.setattr(player_module, "CLEAN_SECONDS", 1.0)
+    # from the largest size, which plays without dropouts even on a busy two-core machine
+    player = RealtimePlayer(period_size=PERIOD_SIZES[3])
+    try:
+        assert player.wait_until_running()
+        play_for(player, 0.6)
+        assert not player.fit_buffer()  # not yet long enough
+        assert player.period_size == PERIOD_SIZES[3]
+        play_for(player, 0.6)  # the stretch adds up over playbacks
+        assert player.fit_buffer()
+        assert player.period_size == PERIOD_SIZES[2]
+        assert not player.fit_buffer()  # the new size starts a stretch of its own
+        assert player.wait_until_running()
+    finally:
+        player.close()
+
+
+def test_a_smaller_buffer_that_drops_out_is_not_tried_again(pulse, monkeypatch):
+    monkeypatch.setattr(player_module, "CLEAN_SECONDS", 0.5)
+    player = RealtimePlayer(period_size=PERIOD_SIZES[3])
+    try:
+        assert player.wait_until_running()
+        play_for(player, 0.8)
+        assert player.fit_buffer() and player.period_size == PERIOD_SIZES[2]
+        assert player.wait_until_running()
+        player.play(PlaybackPlan(chord_score(chords=8)))
+        pump_until_rendered(player, 0.6)
+        drop_out(player)
+        player.stop()
+        assert player.fit_buffer() and player.period_size == PERIOD_SIZES[3]
+        assert player.wait_until_running()
+        play_for(player, 0.8)
+        assert not player.fit_buffer()
+        assert player.period_size == PERIOD_SIZES[3]
     finally:
         player.close()
 
@@ -163,7 +214,7 @@ def test_an_output_that_is_gone_keeps_its_buffer_rather_than_hang_reopening(puls
             pump_for(player, 0.6)
             player.stop()
             assert player.dropout > 0.2
-            assert not player.grow_buffer_after_dropouts()
+            assert not player.fit_buffer()
             assert player.period_size == PERIOD_SIZES[0]
         finally:
             subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
@@ -177,3 +228,30 @@ def pump_for(player, seconds: float) -> None:
     while time.monotonic() < until:
         player.pump()
         time.sleep(0.01)
+
+
+def play_for(player, seconds: float) -> None:
+    player.play(PlaybackPlan(chord_score(chords=8)))
+    pump_until_rendered(player, seconds)
+    player.stop()
+
+
+def pump_until_rendered(player, seconds: float) -> None:
+    """Pump until `seconds` of the plan are rendered. At large periods the sink may take
+    a first period, which `wait_until_running` counts as running, and then hold the new
+    stream back for a moment."""
+    start, deadline = player.tick(), time.monotonic() + seconds + 5.0
+    while player.tick() - start < seconds * 1000 and time.monotonic() < deadline:
+        player.pump()
+        time.sleep(0.01)
+
+
+def drop_out(player) -> None:
+    """Suspend the sink while playing: the stream runs dry as on a machine too busy to
+    keep the buffer fed, then plays on."""
+    subprocess.run(["pactl", "suspend-sink", "composer_null", "1"], check=True)
+    try:
+        pump_for(player, 0.4)
+    finally:
+        subprocess.run(["pactl", "suspend-sink", "composer_null", "0"], check=True)
+    pump_for(player, 0.6)
