@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from composer.gui.app import configure_application  # noqa: E402
 from composer.gui.chorale_browser import seed_of  # noqa: E402
 from composer.gui.main_window import MainWindow  # noqa: E402
-from composer.gui.playback import install_playback  # noqa: E402
+from composer.gui.playback import Playback, install_playback  # noqa: E402
 from composer.music.corpus import load_corpus  # noqa: E402
 
 CHORALE = "bwv269"
@@ -34,11 +34,10 @@ def main() -> int:
     corpus = load_corpus()
     entry = corpus.get(CHORALE)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "shot.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, corpus_loader=lambda progress, cancel: corpus)
-    install_playback(window)
-    window.resize(1480, 880)
-    window.show()
-    window._replace_document(seed_of(entry, BARS), None, f"BWV {entry.bwv} seed")
+    window = MainWindow(settings=settings, corpus_loader=lambda progress, cancel: corpus,
+                        parts=[install_playback])
+    window.show()  # at the default size, 1280 x 800
+    window.document.reset(seed_of(entry, BARS))
     roll = window.roll
     roll.fit_to_window()
     roll.set_active_voice(1)
@@ -53,6 +52,7 @@ def main() -> int:
     print(f"wrote {OUT.relative_to(ROOT)}")
     window.document.undo_stack.setClean()
     window.close()
+    window.part(Playback).controller.close()  # waits for the engine opening in the background
     return 0
 
 
