@@ -14,20 +14,22 @@ the second:
   from Python must run Python code for every buffer, and every GIL hold or busy GUI-thread
   moment longer than the buffer becomes a click, or a larger buffer and so more latency.
   Measured with the GUI thread stalled 300 ms out of every 470 ms: beats stay within
-  5 ms of their grid, where notes sent from a GUI-thread timer land up to 300 ms late.
+  1.4 ms of their grid, where notes sent from a GUI-thread timer land 87 ms late on
+  average and up to 262 ms (benchmarks/results/audio.json).
 - Accurate playhead. The playhead is the sequencer's clock, the samples actually rendered,
   minus what is still on its way out (`latency`, one period). It stays locked to the sound
   when the sound card's clock drifts from the system clock or the stream stalls, which a
   wall-clock playhead (time since Play) does not. The sample clock moves a period at a
   time, so between periods the wall clock carries the playhead on (`position`); at
   2048-frame periods it would otherwise step 46 ms at a time. benchmarks/bench_audio.py
-  records the PulseAudio monitor: the playhead is within 4 ms of the onsets on average at
-  512 frames, and within 4-5 ms on average and 12-15 ms at worst at 2048 (up to 25 ms
-  before it glided).
+  records the PulseAudio monitor: in its latest run, whose period grew from 512 to 2048
+  frames after dropouts, the playhead ran 8 ms ahead of the heard onsets on average and
+  was 18 ms off at worst, where a wall-clock playhead ran 161 ms ahead.
 - Short latency, grown only where the system needs it. The driver starts with periods of
-  512 frames (12 ms; PulseAudio buffers one period), so Play and audition sound within
-  about 10 ms. A machine that cannot keep such a small buffer fed (a busy virtual machine,
-  a power-saving laptop) lets the stream run dry, and each dropout shifts everything after
+  512 frames (12 ms; PulseAudio buffers one period). In that same run Play was heard
+  13 ms after it was pressed on average (29 ms at worst) and an audition 24 ms after the
+  click (32 ms at worst). A machine that cannot keep so small a buffer fed (a busy VM, a
+  power-saving laptop) lets the stream run dry, and each dropout shifts everything after
   it. The player notices: the rendered audio falls behind the wall clock by more than one
   buffer. Once that playback stops the output is reopened with twice the period, up to
   4096 frames (93 ms), and the app keeps the size for next time. It steps back down as
