@@ -12,6 +12,8 @@ from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
+from composer.audio import player as player_module
+from composer.audio.player import PERIOD_SIZES
 from composer.audio.soundfonts import default_soundfont
 from composer.gui.main_window import MainWindow
 from composer.gui.playback import Playback, install_playback
@@ -370,5 +372,42 @@ def test_a_playback_that_stuttered_grows_the_buffer_says_so_and_remembers(qtbot,
     again = make_window(tmp_path, "stutter")  # the same settings file: the next session
     qtbot.addWidget(again)
     assert again.part(Playback).controller.start_engine().period_size == 2 * first
+    again.document.reset(Score())
+    again.part(Playback).controller.close()
+
+
+def test_clean_playback_shrinks_the_buffer_says_so_and_remembers(qtbot, tmp_path, pulse,
+                                                                monkeypatch):
+    monkeypatch.setattr(player_module, "CLEAN_SECONDS", 0.5)
+    window = make_window(tmp_path, "smooth", settings={PERIOD_KEY: PERIOD_SIZES[3]})
+    qtbot.addWidget(window)
+    controller = window.part(Playback).controller
+    player = controller.start_engine()
+    assert player.period_size == PERIOD_SIZES[3] and player.wait_until_running()
+    window.document.reset(chord_score(chords=8, tempo=120.0))
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # Space is a window shortcut
+    window.roll.setFocus()
+    press(window, Qt.Key.Key_Space)
+    assert controller.playing
+    start = player.tick()
+    for _ in range(100):  # a new stream may be held back a moment: wait for the sound
+        if player.tick() - start >= 800:
+            break
+        wait(50)
+    with qtbot.waitSignal(controller.notice) as told:
+        press(window, Qt.Key.Key_Space)
+    assert player.period_size == PERIOD_SIZES[2]
+    assert f"back down to {player.latency * 1000:.0f} ms" in told.args[0]
+    assert int(controller.settings.value(PERIOD_KEY)) == PERIOD_SIZES[2]
+    assert window.statusBar().currentMessage() == told.args[0]
+    window.document.reset(Score())
+    controller.close()
+
+    again = make_window(tmp_path, "smooth")  # the same settings file: the next session
+    qtbot.addWidget(again)
+    assert again.part(Playback).controller.start_engine().period_size == PERIOD_SIZES[2]
     again.document.reset(Score())
     again.part(Playback).controller.close()
