@@ -300,6 +300,16 @@ def test_status_bar_names_pitch_and_position_under_the_cursor(window, roll):
     assert "2:2:2" in window.hover_label.text()
 
 
+def test_pitch_names_follow_the_key_of_the_score(window, roll):
+    load(window, score_with((Note(0, 4, 75),)).with_meta(key="E minor"))
+    QTest.mouseMove(roll.viewport(), point(roll, 1, 75))
+    assert window.hover_label.text().startswith("D#5")  # the leading tone, not Eb5
+    window.document.reset(score_with((Note(0, 4, 75),)).with_meta(key="G major"))
+    QTest.mouseMove(roll.viewport(), point(roll, 2, 68))
+    assert window.hover_label.text().startswith("G#4")
+    assert roll.pitch_label(63) == "D#4"
+
+
 def test_notes_outside_their_voice_range_are_flagged(window, roll):
     high = Note(0, 4, 84)
     load(window, score_with((high,)))
