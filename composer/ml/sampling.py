@@ -10,7 +10,7 @@ every candidate reads it on and the one under which it is most likely wins.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +61,10 @@ class SamplingOptions:
 @dataclass
 class Generation:
     """Candidates best first. `log_likelihoods` ranks them: of the fixed music after the
-    region when there is some, else of the region itself (both in nats). The best is a
+    region when there is some and more than one candidate ("after"), else of the region
+    itself ("region"); both in nats. `token_log_probs` holds each candidate's per-token
+    log-probabilities over the region, (end - start, 4), nan where a token was forced; so
+    when ranked by the region, a candidate's nansum is its log-likelihood. The best is a
     Score at once; the others become Scores when asked for (`scores`)."""
 
     score: Score
@@ -69,6 +72,8 @@ class Generation:
     start: int
     end: int
     grids: list[np.ndarray] = field(repr=False, default_factory=list)
+    token_log_probs: list[np.ndarray] = field(repr=False, default_factory=list)
+    ranked_by: str = "region"
     _build: Callable[[np.ndarray], Score] | None = field(repr=False, default=None)
     _scores: list[Score] | None = field(repr=False, default=None)
 
@@ -78,6 +83,22 @@ class Generation:
             rest = [self._build(g) for g in self.grids[1:]] if self._build else []
             self._scores = [self.score, *rest]
         return self._scores
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """What sample_grid drew for B candidates: tokens (B, steps, 4); log_probs (B,
+    end - start, 4), the network's log-probability of each token drawn in the region (before
+    temperature, top-p and masks), nan where forced; ranking (B,), of what `ranked_by` says
+    ("after": the fixed music after the region, "region": the region itself)."""
+
+    tokens: np.ndarray
+    log_probs: np.ndarray
+    ranking: np.ndarray
+    ranked_by: str
+
+
+Choices = Mapping[tuple[int, int], Sequence[int]]  # (step, voice) -> the tokens allowed there
 
 
 def _mask_table(ranges: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -120,21 +141,22 @@ class Sampler:
     def sample_grid(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
                     start: int, end: int, free: np.ndarray,
                     options: SamplingOptions = SamplingOptions(),
-                    progress: Progress | None = None, cancel: Cancel | None = None
-                    ) -> tuple[np.ndarray, np.ndarray]:
-        """Sample the `free` cells of grid[start:end]; every other cell is forced. Steps
-        after `end` are read, not sampled, to rank the candidates.
+                    progress: Progress | None = None, cancel: Cancel | None = None,
+                    choices: Choices | None = None) -> Sampled:
+        """Sample the `free` cells of grid[start:end]; every other cell is forced. A free
+        cell named in `choices` takes one of the tokens listed for it (a cadence's chord).
+        Steps after `end` are read, not sampled, to rank the candidates.
 
-        grid (steps, 4) tokens, free (steps, 4) bool. Returns tokens (B, steps, 4) and the
-        ranking log-likelihoods (B,)."""
+        grid (steps, 4) tokens, free (steps, 4) bool."""
         grid = np.asarray(grid, dtype=np.int64)
         steps = grid.shape[0]
         if not 0 <= start <= end <= steps:
             raise ModelError(f"region {start}-{end} lies outside the score's {steps} steps")
         B = options.candidates
-        stepper = self.stepper
         out = np.repeat(grid[None], B, axis=0)
+        log_probs = np.full((B, end - start, 4), np.nan)
         allowed = (_state_mask_table(options.ranges) == 0).astype(np.float32)
+        only = _choice_masks(choices or {})
         inv_t = 1.0 / options.temperature
         top_p = options.top_p
         avoid = options.avoid_parallels
@@ -145,15 +167,13 @@ class Sampler:
         if start > 0:
             vstate[:] = voice_states(grid[:start])[-1]
         prev = np.full(B, BOS if start == 0 else grid[start - 1, 3], dtype=np.int64)
-        region_ll = np.zeros(B)
         after_ll = np.zeros(B)
         last = min(steps, end + options.lookahead) if end < steps and B > 1 else end
-        rank_region = B > 1 and last == end
         rows = np.arange(B)
         total = last - start
         free_rows = free.tolist()
         fermata_flags = [int(f) for f in fermata]
-        step_fn = stepper.step
+        step_fn = self.stepper.step
         with self._lock, single_thread():
             state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B)
             for step in range(start, last):
@@ -174,18 +194,16 @@ class Sampler:
                         logits -= logits.max(1, keepdims=True)
                         if inv_t == 1.0:
                             e = np.exp(logits)
-                            if rank_region:
-                                lse = np.log(e.sum(1))
+                            lse = np.log(e.sum(1))
                         else:
-                            if rank_region:
-                                lse = np.log(np.exp(logits).sum(1))
+                            lse = np.log(np.exp(logits).sum(1))
                             e = np.exp(logits * inv_t)
                         e *= allowed[v, voice_state]
+                        cell_only = only.get((step, v))
+                        if cell_only is not None:
+                            e *= cell_only
                         if avoid and others[v]:
-                            for b in range(B):  # REST stays, so no row empties
-                                for banned in parallel_tokens(before[b], known[b], v,
-                                                              others[v]):
-                                    e[b, banned] = 0.0
+                            _ban_parallels(e, before, known, v, others[v], cell_only is not None)
                         u = uniforms[(step - start) * 4 + v]
                         if top_p < 1.0:
                             order = np.argsort(-e, axis=1)
@@ -197,8 +215,7 @@ class Sampler:
                         else:  # u < 1, so the count stops before the last token
                             cs = e.cumsum(1)
                             tok = (cs < u[:, None] * cs[:, -1:]).sum(1)
-                        if rank_region:
-                            region_ll += logits[rows, tok] - lse
+                        log_probs[:, step - start, v] = logits[rows, tok] - lse
                         out[:, step, v] = tok
                     else:
                         tok = out[:, step, v]
@@ -213,16 +230,18 @@ class Sampler:
                     prev = tok
                 if progress is not None:
                     progress(step - start + 1, total)
-        ranking = after_ll if last > end else region_ll
-        return out, ranking
+        if last > end:
+            return Sampled(out, log_probs, after_ll, "after")
+        return Sampled(out, log_probs, np.nansum(log_probs, axis=(1, 2)), "region")
 
     def generate(self, score: Score, start: int, end: int, voices: Iterable[int] = range(4),
                  keep: Iterable[NoteRef] = (), options: SamplingOptions = SamplingOptions(),
-                 progress: Progress | None = None, cancel: Cancel | None = None
-                 ) -> Generation:
+                 progress: Progress | None = None, cancel: Cancel | None = None,
+                 choices: Choices | None = None) -> Generation:
         """New music for steps start..end of `score` (which grows to `end` if shorter) in
         the given voices; the other voices and the `keep` notes stay as they are. Notes
-        crossing `end` in a regenerated voice are split there."""
+        crossing `end` in a regenerated voice are split there. `choices`: as in
+        sample_grid."""
         voices = sorted(set(voices))
         if any(v not in range(4) for v in voices):
             raise ModelError(f"voices are 0-3 (S, A, T, B), got {voices}")
@@ -242,20 +261,45 @@ class Sampler:
             for v in voices:
                 if grid[end, v] == HOLD and free[end - 1, v]:
                     grid[end, v] = NOTE_OFFSET + pitches[v]
-        out, ranking = self.sample_grid(grid, tokens.fermata, tokens.time_signature.steps_per_bar,
-                                        start, end, free, options, progress, cancel)
-        order = np.argsort(-ranking, kind="stable")
-        grids = [out[i] for i in order]
+        drawn = self.sample_grid(grid, tokens.fermata, tokens.time_signature.steps_per_bar,
+                                 start, end, free, options, progress, cancel, choices)
+        order = np.argsort(-drawn.ranking, kind="stable")
+        grids = [drawn.tokens[i] for i in order]
 
         def build(grid: np.ndarray) -> Score:
             return _rebuild(full, grid, voices)
 
-        return Generation(build(grids[0]), [float(ranking[i]) for i in order], start, end,
-                          grids, build)
+        return Generation(build(grids[0]), [float(drawn.ranking[i]) for i in order], start,
+                          end, grids, [drawn.log_probs[i] for i in order], drawn.ranked_by,
+                          build)
 
     def continuation(self, score: Score, steps: int, **kwargs) -> Generation:
         """`steps` new steps after the end of `score`."""
         return self.generate(score, score.length, score.length + steps, **kwargs)
+
+
+def _choice_masks(choices: Choices) -> dict[tuple[int, int], np.ndarray]:
+    masks = {}
+    for cell, tokens in choices.items():
+        mask = np.zeros(VOCAB_SIZE, dtype=np.float32)
+        mask[list(tokens)] = 1.0
+        masks[cell] = mask
+    return masks
+
+
+def _ban_parallels(e: np.ndarray, before: list[list[int]], known: list[list[int]], v: int,
+                   others: tuple[int, ...], restricted: bool) -> None:
+    """Zero the weights of tokens that make parallels, per candidate. REST always stays, so
+    no row empties, except in a cell restricted to a few tokens: there the rule gives way
+    where it would leave none (a cadence's chord comes first)."""
+    for b in range(len(e)):
+        banned = parallel_tokens(before[b], known[b], v, others)
+        if not banned:
+            continue
+        row = e[b].copy() if restricted else None
+        e[b, banned] = 0.0
+        if row is not None and not e[b].any():
+            e[b] = row
 
 
 def _known_this_step(vstate: np.ndarray, tokens: np.ndarray, free: list[bool]
@@ -287,16 +331,21 @@ def next_state(state: np.ndarray, tok: np.ndarray) -> np.ndarray:
     return NEXT_STATE[state, tok]
 
 
+def _velocity(original: Score, voice: int, note: Note) -> int:
+    """A note the original sounds at this step with this pitch (itself, or one it was cut
+    from at a region's edge) keeps its velocity; a new one gets the default."""
+    was = original.note_at(voice, note.start)
+    return was.velocity if was is not None and was.pitch == note.pitch else note.velocity
+
+
 def _rebuild(original: Score, grid: np.ndarray, voices: Sequence[int]) -> Score:
     """The original score with the sampled voices read back from the grid; notes outside
     the region keep their velocities."""
     decoded = grid_to_voices(grid)
     new_voices = list(original.voices)
     for v in voices:
-        velocity = {(n.start, n.pitch): n.velocity for n in original.voices[v]}
-        new_voices[v] = tuple(
-            Note(n.start, n.duration, n.pitch, velocity.get((n.start, n.pitch), n.velocity))
-            for n in decoded[v])
+        new_voices[v] = tuple(Note(n.start, n.duration, n.pitch, _velocity(original, v, n))
+                              for n in decoded[v])
     return Score(voices=tuple(new_voices), tempo=original.tempo,
                  time_signature=original.time_signature, key=original.key,
                  fermatas=original.fermatas, length=original.length)

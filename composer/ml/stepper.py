@@ -10,7 +10,10 @@ does only that arithmetic, in preallocated buffers:
 - each layer is one matrix product over the hidden states of the layer below and its own,
   kept side by side in one array so no concatenation is needed: numpy's for a single
   sequence (a third cheaper per call), torch.addmm into the numpy buffer for a batch of
-  candidates (2-4x faster than numpy's BLAS at batch 8);
+  candidates (2-4x faster than numpy's BLAS at batch 8). numpy's OpenBLAS spreads a product
+  over threads past a size, and its thread count is process-wide (blas.py does not touch
+  it), so a single sequence takes numpy's only below ONE_THREAD_PRODUCT and torch's, on
+  the sampling thread's one thread, above it;
 - gate rows that feed a sigmoid are halved, so one tanh gives every nonlinearity
   (sigmoid(x) = 0.5 * tanh(x / 2) + 0.5); LSTM gates are reordered i, f, o, g so the
   sigmoids are one slice; the GRU's input and hidden products share one block matrix.
@@ -28,6 +31,10 @@ from composer.ml.model import MAX_POSITIONS, ChoraleRNN
 
 F = np.float32
 HALF = F(0.5)  # a float32 scalar keeps numpy on its fast same-type loop
+# K x N of a (1, K) @ (K, N) product that numpy's OpenBLAS runs on the calling thread: with
+# numpy 2.4's OpenBLAS 0.3.31, one thread up to 393,216, two from 524,288 (older OpenBLAS
+# may thread sooner: slower, not wrong). The shipped 2 x 128 nets' largest is 131,072.
+ONE_THREAD_PRODUCT = 2**18
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -112,6 +119,8 @@ class Stepper:
         self.np_biases = [None if b is None else b.numpy() for b in self.biases]
         self.np_w_out, self.np_b_out = self.w_out.numpy(), self.b_out.numpy()
         self.vocab = self.w_out.shape[1]
+        self.numpy_single = max(w.size for w in self.np_weights + [self.np_w_out]) \
+            <= ONE_THREAD_PRODUCT
         self.gate_width = 4 * H
         self._batch = 0
 
@@ -157,7 +166,7 @@ class Stepper:
         x += self.state_table[states]
         x += self.context_table[voice, min(position, MAX_POSITIONS - 1), fermata]
         tmp = self.tmp
-        single = self._batch == 1
+        single = self._batch == 1 and self.numpy_single
         for k, hk in enumerate(state.own):
             g = self.gates[k]
             if single:
