@@ -60,18 +60,26 @@ def register(subparsers) -> None:
     e.add_argument("--json", help="also write the table as JSON here")
     e.set_defaults(handler=run_evaluate)
 
-    g = subparsers.add_parser("generate", help="continue or harmonize a chorale",
-                              description="Seed from a corpus chorale or a file, sample a "
-                              "continuation (or new lower voices) and write MIDI / MusicXML.")
+    g = subparsers.add_parser(
+        "generate", help="continue, harmonize or regenerate part of a chorale",
+        description="Continue a seed from a corpus chorale or a file (the default), harmonize "
+        "its tune (--harmonize), or write bars of it anew (--region), and write the most "
+        "likely candidate as MIDI / MusicXML. A continuation ends on the key's tonic.")
     src = g.add_mutually_exclusive_group(required=True)
     src.add_argument("--from-corpus", metavar="ID", help="chorale id or BWV number, e.g. bwv269")
-    src.add_argument("--from-file", metavar="PATH", help="MIDI or MusicXML seed")
-    g.add_argument("--seed-bars", type=int, default=4,
-                   help="bars of the seed to keep (0: all of it)")
-    g.add_argument("--bars", type=int, default=8, help="bars to add")
+    src.add_argument("--from-file", metavar="PATH", help="MIDI or MusicXML input")
+    g.add_argument("--seed-bars", type=int,
+                   help="continuing: bars of the input to keep as the seed (default 4, 0: all "
+                   "of it)")
+    g.add_argument("--bars", type=int, help="continuing: bars to add (default 8)")
     g.add_argument("--harmonize", action="store_true",
-                   help="keep the seed's soprano and write new alto, tenor and bass for it "
-                   "instead of continuing")
+                   help="keep the soprano (or the voices --voices does not name) and write the "
+                   "others within --region, by default the whole input")
+    g.add_argument("--region", metavar="BAR:BAR",
+                   help="write bars FIRST to LAST (from 1) of the input anew, the rest kept")
+    g.add_argument("--voices", metavar="LETTERS",
+                   help="with --harmonize or --region: the voices to write, e.g. atb "
+                   "(default: a, t, b for --harmonize, all four for --region)")
     g.add_argument("--model", default="lstm", help="lstm, gru or a checkpoint path")
     g.add_argument("--temperature", type=float, default=1.0)
     g.add_argument("--top-p", type=float, default=1.0)
@@ -81,8 +89,8 @@ def register(subparsers) -> None:
     g.add_argument("--allow-parallels", action="store_true",
                    help="let voices move in parallel fifths and octaves (avoided by default)")
     g.add_argument("--phrase-bars", type=int,
-                   help="a fermata every N bars in the new music, 0 for none (default: the "
-                   "seed's phrase length, else 2)")
+                   help="continuing: a fermata every N bars in the new music, 0 for none but "
+                   "the final one (default: the seed's phrase length, else 2)")
     g.add_argument("-o", "--output", required=True, help="file ending in .mid or .musicxml")
     g.set_defaults(handler=run_generate)
 

@@ -204,6 +204,11 @@ class Sampler:
                             e *= cell_only
                         if avoid and others[v]:
                             _ban_parallels(e, before, known, v, others[v], cell_only is not None)
+                        if avoid and cell_only is not None:
+                            below = [(w, choices[step, w]) for w in range(v + 1, 4)
+                                     if (step, w) in only]
+                            if below:
+                                _ban_dead_ends(e, before, known, v, below, others)
                         u = uniforms[(step - start) * 4 + v]
                         if top_p < 1.0:
                             order = np.argsort(-e, axis=1)
@@ -299,6 +304,26 @@ def _ban_parallels(e: np.ndarray, before: list[list[int]], known: list[list[int]
         row = e[b].copy() if restricted else None
         e[b, banned] = 0.0
         if row is not None and not e[b].any():
+            e[b] = row
+
+
+def _ban_dead_ends(e: np.ndarray, before: list[list[int]], known: list[list[int]], v: int,
+                   below: list[tuple[int, Sequence[int]]], others: list[tuple[int, ...]]
+                   ) -> None:
+    """In a restricted step (a cadence's chord), zero the tokens of voice `v` after which a
+    restricted voice below it would have only parallels to choose from: the bass of a
+    final chord has but one pitch class. Where that would leave `v` nothing, it gives way."""
+    for b in range(len(e)):
+        row = e[b].copy()
+        for tok in np.flatnonzero(row).tolist():
+            if tok < NOTE_OFFSET:
+                continue
+            now = list(known[b])
+            now[v] = tok - NOTE_OFFSET
+            if any(set(tokens) <= set(parallel_tokens(before[b], now, w, others[w]))
+                   for w, tokens in below):
+                row[tok] = 0.0
+        if row.any():
             e[b] = row
 
 

@@ -53,13 +53,71 @@ def test_generate_avoids_parallels_unless_told_to_allow_them(tmp_path, model_fil
     assert parallels("--allow-parallels") > 0
 
 
-def test_generate_harmonize_keeps_the_melody(tmp_path, model_file, seed_file):
-    out = tmp_path / "harm.mid"
-    assert main(["generate", "--from-file", str(seed_file), "--seed-bars", "2", "--harmonize",
-                 "--model", str(model_file), "--seed", "3", "-o", str(out)]) == 0
+def generate(tmp_path, model_file, seed_file, *flags: str) -> int:
+    return main(["generate", "--from-file", str(seed_file), "--model", str(model_file),
+                 "--seed", "3", *flags, "-o", str(tmp_path / "out.mid")])
+
+
+def test_generate_harmonize_keeps_the_soprano_and_writes_the_whole_input_by_default(
+        tmp_path, model_file, seed_file, capsys):
+    assert generate(tmp_path, model_file, seed_file, "--harmonize", "--candidates", "2") == 0
     seed = read_score(seed_file).score
-    bars = 2 * seed.steps_per_bar
-    assert read_score(out).score.voices[0] == seed.slice(0, bars).voices[0]
+    out = read_score(tmp_path / "out.mid").score
+    assert out.length == seed.length and out.voices[0] == seed.voices[0]
+    assert out.voices[1:] != seed.voices[1:]
+    assert f"new alto, tenor and bass for bars 1–{seed.bars} of" in capsys.readouterr().out
+
+
+def test_generate_harmonize_writes_the_voices_named_within_the_region_only(
+        tmp_path, model_file, seed_file):
+    assert generate(tmp_path, model_file, seed_file, "--harmonize", "--region", "3:4",
+                    "--voices", "at") == 0
+    seed = read_score(seed_file).score
+    out = read_score(tmp_path / "out.mid").score
+    start, end = 2 * seed.steps_per_bar, 4 * seed.steps_per_bar
+    assert (out.voices[0], out.voices[3]) == (seed.voices[0], seed.voices[3])
+    assert out.slice(0, start).voices == seed.slice(0, start).voices
+    assert out.slice(end, seed.length).voices == seed.slice(end, seed.length).voices
+    assert out.slice(start, end).voices != seed.slice(start, end).voices
+
+
+def test_generate_region_writes_those_bars_anew_and_keeps_the_rest(
+        tmp_path, model_file, seed_file, capsys):
+    assert generate(tmp_path, model_file, seed_file, "--region", "2:3", "--voices", "b",
+                    "--candidates", "3") == 0
+    seed = read_score(seed_file).score
+    out = read_score(tmp_path / "out.mid").score
+    start, end = seed.steps_per_bar, 3 * seed.steps_per_bar
+    assert out.voices[:3] == seed.voices[:3]
+    assert out.slice(0, start).voices == seed.slice(0, start).voices
+    assert out.slice(end, seed.length).voices == seed.slice(end, seed.length).voices
+    text = capsys.readouterr().out
+    assert "bass of bars 2–3 of" in text and "of the music after the region" in text
+
+
+@pytest.mark.parametrize("flags, reason", [
+    (["--harmonize", "--bars", "4"], "--bars sets how long a continuation is; --harmonize "
+     "writes within the input"),
+    (["--region", "2:3", "--bars", "4"], "--bars sets how long a continuation is; --region "
+     "writes within the input"),
+    (["--harmonize", "--seed-bars", "2"], "--seed-bars cuts a continuation's seed"),
+    (["--harmonize", "--phrase-bars", "2"], "--phrase-bars places fermatas in a "
+     "continuation's new bars; --harmonize keeps the input's fermatas"),
+    (["--region", "1:2", "--phrase-bars", "2"], "--region keeps the input's fermatas"),
+    (["--voices", "atb"], "--voices names the voices --harmonize or --region writes; a "
+     "continuation writes all four"),
+    (["--harmonize", "--voices", "satb"], "name three at most"),
+    (["--region", "1:2", "--voices", "sax"], "--voices 'sax': letters s, a, t, b"),
+    (["--region", "3:2"], "the first comes before the last"),
+    (["--region", "0:2"], "bars count from 1"),
+    (["--region", "two"], "--region two: give the first and last bar, e.g. 5:8"),
+    (["--harmonize", "--region", "1:99"], "--region 1:99: the input has"),
+])
+def test_generate_refuses_a_setting_that_does_nothing_in_its_mode_and_says_why(
+        tmp_path, model_file, seed_file, capsys, flags, reason):
+    assert generate(tmp_path, model_file, seed_file, *flags) == 2
+    assert reason in capsys.readouterr().err
+    assert not (tmp_path / "out.mid").exists()
 
 
 def test_generate_with_a_broken_model_file_says_what_is_wrong(tmp_path, seed_file, capsys):
@@ -136,7 +194,7 @@ def test_evaluate_prints_the_model_beside_the_baselines(tmp_path, model_file, ch
 
 
 def test_new_music_gets_phrase_fermatas_at_the_seed_phrase_length(small_corpus):
-    from composer.ml.generate import phrase_fermatas
+    from composer.ml.endings import phrase_fermatas
 
     score = small_corpus.get("bwv10.7").score  # fermatas 64, 128, 208, 336 (16 steps a bar)
     marks = phrase_fermatas(score, 240, 400)

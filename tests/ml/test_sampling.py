@@ -183,3 +183,67 @@ def test_new_inner_voices_avoid_parallels_with_the_locked_outer_voices(sampler, 
     assert parallels(seed, 0) == 0  # Bach's outer voices
     assert total() == 0
     assert total(avoid_parallels=False) > 0
+
+
+def test_each_drawn_tokens_log_probability_is_the_networks_own(sampler, seed):
+    import torch
+
+    from composer.ml.data import sequence_inputs
+
+    start = seed.length
+    result = sampler.continuation(seed, 8, options=SamplingOptions(temperature=0.7, seed=3))
+    tokens = encode(result.score)
+    grid = tokens.grid.astype(np.int64)
+    inputs = sequence_inputs(grid, tokens.fermata, seed.steps_per_bar)
+    with torch.no_grad():
+        logits, _ = sampler.model({k: torch.from_numpy(v)[None] for k, v in inputs.items()})
+    log_p = torch.log_softmax(logits[0].double(), -1).numpy()
+    flat = np.arange(start * 4, (start + 8) * 4)
+    expected = log_p[flat, grid.reshape(-1)[flat]].reshape(8, 4)
+    np.testing.assert_allclose(result.token_log_probs[0], expected, atol=1e-4)
+    assert result.ranked_by == "region"
+    assert result.log_likelihoods[0] == pytest.approx(expected.sum(), abs=1e-3)
+
+
+def test_a_cell_given_choices_takes_one_of_them_with_the_parallels_rule_on_or_off(sampler,
+                                                                                 seed):
+    start = seed.length
+    bass_cs = [NOTE_OFFSET + p for p in (36, 48, 60)]
+    choices = {(start, 3): bass_cs, **{(start + s, 3): [HOLD] for s in range(1, 4)}}
+    for avoid in (True, False):
+        result = sampler.generate(seed, start, start + 4, voices=[0, 1, 2, 3], choices=choices,
+                                  options=SamplingOptions(candidates=16, seed=2,
+                                                          avoid_parallels=avoid))
+        for grid in result.grids:
+            assert grid[start, 3] in bass_cs and (grid[start + 1:start + 4, 3] == HOLD).all()
+
+
+def test_the_parallels_rule_gives_way_where_it_would_leave_a_restricted_cell_no_token():
+    from composer.ml.sampling import _ban_parallels
+
+    before = [[60, -1, -1, 48]]  # soprano C5 over bass C3
+    now = [[62, -1, -1, -1]]  # the soprano moves up to D5
+    only_d = np.zeros((1, NOTE_OFFSET + 128), dtype=np.float32)
+    only_d[0, NOTE_OFFSET + 50] = 1.0  # the bass may only take D3: parallel octaves
+    free = np.ones_like(only_d)
+    _ban_parallels(free, before, now, 3, (0,), restricted=False)
+    assert free[0, NOTE_OFFSET + 50] == 0 and free[0, REST] == 1
+    _ban_parallels(only_d, before, now, 3, (0,), restricted=True)
+    assert only_d[0, NOTE_OFFSET + 50] == 1
+
+
+def test_a_cadence_voice_avoids_a_note_that_would_leave_the_bass_only_parallels():
+    from composer.ml.sampling import _ban_dead_ends
+
+    before = [[62, -1, -1, 50]]  # soprano D5 an octave and more over bass D3
+    known = [[62, -1, -1, 50]]
+    others = [(), (0,), (0, 1), (0, 1, 2)]
+    bass_g3 = [(3, [NOTE_OFFSET + 55])]  # the bass must rise to G3
+    e = np.zeros((1, NOTE_OFFSET + 128), dtype=np.float32)
+    e[0, [NOTE_OFFSET + 67, NOTE_OFFSET + 59]] = 1.0  # soprano up to G5 or down to B4
+    _ban_dead_ends(e, before, known, 0, bass_g3, others)
+    assert e[0, NOTE_OFFSET + 67] == 0 and e[0, NOTE_OFFSET + 59] == 1
+    only_up = np.zeros_like(e)
+    only_up[0, NOTE_OFFSET + 67] = 1.0
+    _ban_dead_ends(only_up, before, known, 0, bass_g3, others)
+    assert only_up[0, NOTE_OFFSET + 67] == 1  # nothing else: the rule gives way

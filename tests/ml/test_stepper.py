@@ -43,3 +43,21 @@ def test_stepper_carries_on_from_the_state_of_a_forward_pass(chorales, cell):
                               int(inputs["positions"][i]), int(inputs["fermatas"][i]))
         for row in logits:  # every candidate in the batch sees the same thing
             np.testing.assert_allclose(row, expected[0, i].numpy(), atol=2e-5)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_net_too_large_for_one_thread_openblas_steps_one_sequence_with_torch(chorales, cell):
+    model = tiny_model(cell, 2, hidden=300)  # its 600 x 1200 block would thread in OpenBLAS
+    stepper = Stepper(model)
+    assert not stepper.numpy_single
+    c = chorales[1]
+    inputs = sequence_inputs(c.grid[:20], c.fermata[:20], c.steps_per_bar)
+    with torch.no_grad():
+        expected, _ = model({k: torch.from_numpy(v)[None] for k, v in inputs.items()})
+    state = stepper.zero_state(1)
+    got = np.concatenate([
+        stepper.step(state, inputs["tokens"][i:i + 1], inputs["states"][i:i + 1],
+                     int(inputs["voices"][i]), int(inputs["positions"][i]),
+                     int(inputs["fermatas"][i])).copy()
+        for i in range(len(inputs["tokens"]))])
+    np.testing.assert_allclose(got, expected[0].numpy(), atol=5e-5)
