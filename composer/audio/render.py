@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from composer.atomic_write import atomic_open
 from composer.audio.mixer import Mixer
 from composer.audio.schedule import FERMATA_HOLD, TimeMap, note_events
 from composer.audio.synth import SAMPLE_RATE, Synthesizer
@@ -161,11 +162,12 @@ def render(
 
 
 def write_wav(path: Path | str, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
-    """16-bit PCM stereo WAV; samples beyond -1..1 are clipped."""
+    """16-bit PCM stereo WAV; samples beyond -1..1 are clipped. Written atomically: a
+    failed or killed write leaves any previous file at `path` as it was."""
     pcm = np.clip(np.rint(audio * 32767.0), -32768, 32767).astype("<i2")
     # the file is opened here, not by wave: a path wave cannot open leaves a half-made
     # writer whose clean-up prints a traceback of its own
-    with open(path, "wb") as file, wave.open(file, "wb") as out:
+    with atomic_open(path) as file, wave.open(file, "wb") as out:
         out.setnchannels(pcm.shape[1] if pcm.ndim == 2 else 1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
@@ -186,15 +188,9 @@ def render_to_wav(
     louder than full scale is scaled down to fit rather than clipped."""
     rendering = render(score, mixer, soundfont, progress=progress, cancel=cancel,
                        threads=threads, fermata_hold=fermata_hold)
-    path = Path(path)
-    partial = path.with_name(path.name + ".part")
     audio = rendering.audio
     peak = float(np.abs(audio).max()) if len(audio) else 0.0
     if peak > 1.0:
         audio = audio * (0.99 / peak)
-    try:
-        write_wav(partial, audio, rendering.sample_rate)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_wav(path, audio, rendering.sample_rate)
     return rendering

@@ -14,7 +14,6 @@ import json
 import multiprocessing
 import pickle
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,6 +22,7 @@ from pathlib import Path
 import music21
 from platformdirs import user_cache_dir
 
+from composer.atomic_write import atomic_open
 from composer.music.errors import ScoreError
 from composer.music.musicxml_file import pickup_steps, read_metadata, read_part
 from composer.music.score import Note, Score, TimeSignature
@@ -283,7 +283,5 @@ def load_corpus(progress: Progress | None = None, cancel: Cancel | None = None) 
 def save_corpus(corpus: Corpus, path: Path) -> None:
     """Write atomically: a build stopped half-way never leaves a damaged cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{time.time_ns()}.tmp")
-    with tmp.open("wb") as fh:
+    with atomic_open(path) as fh:
         pickle.dump(corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +44,8 @@ def read_score(path: str | Path) -> ImportResult:
 
 def write_score(path: str | Path, score: Score) -> None:
     """Write MIDI or MusicXML by suffix. MIDI keeps everything a score holds; MusicXML
-    rounds the length up to whole bars, as notation does."""
+    rounds the length up to whole bars, as notation does. The file is replaced atomically:
+    a save that fails or is killed half-way leaves the previous file as it was."""
     path = Path(path)
     try:
         if _suffix(path) in MIDI_SUFFIXES:
@@ -51,4 +53,23 @@ def write_score(path: str | Path, score: Score) -> None:
         else:
             write_musicxml(score, path)
     except OSError as exc:
-        raise FileFormatError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise FileFormatError(write_error(path, exc)) from None
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def write_error(path: Path, exc: OSError) -> str:
+    """What went wrong while saving, what to do about it, and that nothing was lost."""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOENT and not path.parent.is_dir():
+        problem = f"the folder {path.parent} does not exist. Choose an existing folder"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        problem = (f"the folder {path.parent} cannot be written to ({reason}). Choose "
+                   "another folder, or ask for write access")
+    elif exc.errno in _DISK_FULL:
+        problem = f"the disk is full ({reason}). Free some space or save somewhere else"
+    else:
+        problem = f"{reason}. Try again, or save somewhere else"
+    kept = f"; the previous {path.name} is unchanged" if path.exists() else ""
+    return f"cannot write {path}: {problem}{kept}."

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pretty_midi
 
+from composer.atomic_write import atomic_open
 from composer.music.errors import FileFormatError, ScoreError
 from composer.music.keys import key_name, key_number
 from composer.music.score import STEPS_PER_QUARTER, VOICE_NAMES, Score, TimeSignature
@@ -40,7 +41,8 @@ def write_midi(score: Score, path: str | Path, program: int = CHOIR_AAHS) -> Non
     for step in sorted(score.fermatas):
         midi.text_events.append(pretty_midi.Text(FERMATA_TEXT, step * seconds))
     midi.text_events.append(pretty_midi.Text(END_TEXT, score.length * seconds))
-    midi.write(str(path))
+    with atomic_open(path) as file:
+        midi.write(file)
 
 
 def _load(path: Path) -> pretty_midi.PrettyMIDI:

@@ -3,8 +3,11 @@ score, and the reading side shared with the Bach corpus."""
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+from xml.sax.saxutils import quoteattr
 
 from music21 import (
     clef,
@@ -18,7 +21,9 @@ from music21 import (
     tempo,
     tie,
 )
+from music21.musicxml.m21ToXml import GeneralObjectExporter
 
+from composer.atomic_write import atomic_open
 from composer.music.errors import FileFormatError, ScoreError
 from composer.music.keys import normalize_key
 from composer.music.score import STEPS_PER_QUARTER, VOICE_NAMES, Score, TimeSignature
@@ -101,7 +106,35 @@ def _notatable(start: int, end: int) -> list[tuple[int, int]]:
 
 
 def write_musicxml(score: Score, path: str | Path) -> None:
-    score_to_music21(score).write("musicxml", fp=str(path))
+    """Plain MusicXML, or compressed for `.mxl`. The bytes are made here, not by music21's
+    `write`, which writes to a path of its own choosing (an `.mxl` goes through a
+    `.musicxml` file beside it); then they are saved atomically."""
+    path = Path(path)
+    data = GeneralObjectExporter(score_to_music21(score)).parse()
+    with atomic_open(path) as file:
+        if path.suffix.lower() == ".mxl":
+            _write_compressed(file, data, f"{path.stem}.musicxml")
+        else:
+            file.write(data)
+
+
+_CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
+<container>
+  <rootfiles>
+    <rootfile full-path={name} media-type="application/vnd.recordare.musicxml+xml"/>
+  </rootfiles>
+</container>
+"""
+
+
+def _write_compressed(file: IO[bytes], data: bytes, name: str) -> None:
+    """An .mxl archive as the MusicXML standard lays it out: the media type first and
+    stored, then the container naming the score."""
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.recordare.musicxml",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/container.xml", _CONTAINER.format(name=quoteattr(name)))
+        archive.writestr(name, data)
 
 
 # --- reading ------------------------------------------------------------------------------

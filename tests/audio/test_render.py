@@ -96,7 +96,7 @@ def test_wav_file_holds_the_rendering(tmp_path):
     pcm = np.frombuffer(frames, "<i2").reshape(-1, 2) / 32767.0
     assert len(pcm) == len(rendering.audio)
     np.testing.assert_allclose(pcm, rendering.audio, atol=1.5 / 32767)
-    assert not (tmp_path / "chorale.wav.part").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["chorale.wav"]  # no temporary left
 
 
 def test_a_bad_soundfont_falls_back_to_the_default_with_a_message(tmp_path):
