@@ -27,10 +27,11 @@ def run_app(argv: list[str]) -> int:
     """Open the main window (and the file named in `argv`, if any) and run until it closes."""
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "composer"])
     configure_application(app)
+    from composer.gui.generation import install_generation
     from composer.gui.main_window import MainWindow
     from composer.gui.playback import install_playback
 
-    window = MainWindow(parts=[install_playback])
+    window = MainWindow(parts=[install_playback, install_generation])
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:

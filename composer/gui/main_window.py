@@ -124,14 +124,20 @@ class MainWindow(QMainWindow):
                                "is restored")
 
     def add_dock(self, dock: QDockWidget,
-                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> None:
-        """Dock a panel and list it under View ▸ Panels. The dock needs a unique objectName
-        for its place to be remembered."""
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+                 tab_with: str | None = None) -> None:
+        """Dock a panel and list it under View ▸ Panels; `tab_with` (a dock's objectName)
+        stacks it as a tab of that dock, in front, so tall panels share the height of the
+        default window. The dock needs a unique objectName for its place to be remembered."""
         self._check_not_restored("a dock")
         if not dock.objectName():
             raise ValueError("a panel needs an objectName to remember its place")
         dock.setParent(self)
         self.addDockWidget(area, dock)
+        other = self.findChild(QDockWidget, tab_with) if tab_with else None
+        if other is not None:
+            self.tabifyDockWidget(other, dock)
+            dock.raise_()
         self.panels_menu.addAction(dock.toggleViewAction())
 
     def add_toolbar(self, toolbar: QToolBar, before: str | None = None) -> None:

@@ -45,6 +45,14 @@ from composer.gui.roll_margins import (
     KeyboardColumn,
     Ruler,
 )
+from composer.gui.roll_overlays import (
+    SURPRISING,
+    PendingNotes,
+    confidence_color,
+    paint_legend,
+    paint_pending,
+    paint_surprise_outline,
+)
 from composer.music.score import (
     VOICE_NAMES,
     VOICE_RANGES,
@@ -116,6 +124,8 @@ class PianoRollView(QAbstractScrollArea):
         self._play_position: float | None = None  # the sounding step while playing
         self._painted_playhead_x: float | None = None
         self._follow_playback = True
+        self._pending: PendingNotes | None = None
+        self._confidence: dict[NoteRef, float] | None = None
         self._note_font = QFont()
         self._note_font.setPointSizeF(7.5)
 
@@ -214,6 +224,31 @@ class PianoRollView(QAbstractScrollArea):
         """The mouse gesture in progress, if any."""
         return self._gesture
 
+    @property
+    def pending(self) -> PendingNotes | None:
+        return self._pending
+
+    def set_pending(self, pending: PendingNotes | None) -> None:
+        """Candidate notes drawn over the document, apart from it, until accepted; the view
+        scrolls to them when they are new."""
+        if pending != self._pending:
+            fresh = pending is not None and (self._pending is None
+                                             or self._pending.start != pending.start)
+            self._pending = pending
+            self._update_scrollbars()
+            if fresh:
+                self._scroll_to(pending.start)
+            self._repaint_all()
+
+    @property
+    def confidence(self) -> dict[NoteRef, float] | None:
+        return self._confidence
+
+    def set_confidence(self, probabilities: dict[NoteRef, float] | None) -> None:
+        """Shade each note by the probability the network gave it (None: plain colours)."""
+        self._confidence = probabilities
+        self.viewport().update()
+
     def pitch_label(self, pitch: int) -> str:
         """A pitch's name as the score's key spells it."""
         return spell(pitch, self.document.score.key)
@@ -233,7 +268,8 @@ class PianoRollView(QAbstractScrollArea):
     def _content_steps(self) -> int:
         score = self.document.score
         bar = score.steps_per_bar
-        end = max(score.length, self.document.playhead, 16 * bar) + 4 * bar
+        pending_end = self._pending.end if self._pending is not None else 0
+        end = max(score.length, self.document.playhead, pending_end, 16 * bar) + 4 * bar
         return -(-end // bar) * bar
 
     def _update_scrollbars(self) -> None:
@@ -278,7 +314,8 @@ class PianoRollView(QAbstractScrollArea):
     def fit_to_window(self) -> None:
         """The whole score (or four bars of an empty page) and its pitch span on screen."""
         score = self.document.score
-        steps = max(score.length, 4 * score.steps_per_bar)
+        pending = self._pending
+        steps = max(score.length, 4 * score.steps_per_bar, pending.end if pending else 0)
         pitches = [n.pitch for _, n in score.notes()] or [48, 79]
         low, high = min(pitches) - 2, max(pitches) + 2
         size = self.viewport().size()
@@ -604,6 +641,8 @@ class PianoRollView(QAbstractScrollArea):
         self._paint_loop(painter, clip)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._paint_notes(painter, first_step, last_step, low, high)
+        if self._pending is not None:
+            paint_pending(self, painter, self._pending)
         if self._gesture is not None:
             self._gesture.paint(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -611,6 +650,8 @@ class PianoRollView(QAbstractScrollArea):
         self._painted_playhead_x = x
         painter.setPen(QPen(theme.PLAYHEAD, 1.5))
         painter.drawLine(QLineF(x, clip.top(), x, clip.bottom() + 1))
+        if self._confidence is not None:
+            paint_legend(self, painter)
         if self.hasFocus():
             self._paint_focus_frame(painter)
         painter.end()
@@ -675,8 +716,9 @@ class PianoRollView(QAbstractScrollArea):
     def _paint_notes(self, painter: QPainter, first: float, last: float, low: int,
                      high: int) -> None:
         hidden = self._gesture.hidden if self._gesture is not None else frozenset()
+        pending = self._pending
         c = self.coords
-        compact = c.step_width < 3 or c.key_height < 6
+        compact = (c.step_width < 3 or c.key_height < 6) and self._confidence is None
         order = [v for v in (3, 2, 1, 0) if v != self._active_voice] + [self._active_voice]
         for voice in order:
             active = voice == self._active_voice
@@ -685,7 +727,7 @@ class PianoRollView(QAbstractScrollArea):
             for note in index.between(first, last):
                 if low <= note.pitch <= high:
                     ref = (voice, note)
-                    if ref in hidden:
+                    if ref in hidden or (pending is not None and pending.replaces(*ref)):
                         self._paint_ghost(painter, voice, note)
                     elif compact and ref not in self._selection and note not in index.out_of_range:
                         plain.append(self.note_rect(voice, note))
@@ -702,7 +744,10 @@ class PianoRollView(QAbstractScrollArea):
                    selected: bool, out_of_range: bool = False) -> None:
         """One note as the roll draws it; gestures draw their previews with it too."""
         rect = self.note_rect(voice, note).adjusted(0.5, 0.5, -0.5, -0.5)
-        fill = theme.voice_color(voice, active)
+        probability = (self._confidence.get((voice, note)) if self._confidence is not None
+                       else None)
+        fill = (theme.voice_color(voice, active) if probability is None
+                else confidence_color(voice, probability, active))
         radius = min(3.0, rect.height() / 3, rect.width() / 3)
         painter.setBrush(fill)
         if selected:
@@ -710,6 +755,8 @@ class PianoRollView(QAbstractScrollArea):
         else:
             painter.setPen(QPen(fill.darker(170 if active else 130), 1))
         painter.drawRoundedRect(rect, radius, radius)
+        if probability is not None and probability < SURPRISING:
+            paint_surprise_outline(painter, rect)
         if out_of_range:
             painter.setBrush(QBrush(QColor(0, 0, 0, 110), Qt.BrushStyle.BDiagPattern))
             painter.setPen(QPen(theme.OUT_OF_RANGE, 1.5, Qt.PenStyle.DashLine))

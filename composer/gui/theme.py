@@ -91,3 +91,10 @@ def apply_dark_palette(app: QApplication) -> None:
                  QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
     app.setPalette(palette)
+
+# Over the notes: pending candidates and the network's confidence.
+PENDING_REGION = QColor(255, 255, 255, 14)
+SURPRISE = QColor("#ff7a3d")
+LEGEND_BACKGROUND = QColor(20, 22, 28, 215)
+LEGEND_BORDER = QColor("#3a3f4b")
+LEGEND_TEXT = QColor("#d8dbe2")

@@ -27,6 +27,7 @@ from composer.audio.player import PERIOD_SIZES, RealtimePlayer
 from composer.audio.schedule import FERMATA_HOLD, PlaybackPlan
 from composer.gui.document import ScoreDocument
 from composer.gui.workers import Task
+from composer.music.score import Score
 
 SOUNDFONT_KEY = "playback/soundfont"
 MIXER_KEY = "playback/mixer"
@@ -73,6 +74,7 @@ class TransportController(QObject):
         self._opening_soundfont: Path | None = None
         self._play_when_open = False
         self._closed = False
+        self._preview: Score | None = None  # a pending candidate in place, not yet accepted
         self.mixer = Mixer.from_dict(_load_json(self.settings.value(MIXER_KEY)))
         saved = self.settings.value(SOUNDFONT_KEY)
         self.soundfont: Path | None = Path(saved) if saved else None
@@ -334,7 +336,7 @@ class TransportController(QObject):
         loop = self.document.loop_range if self.looping else None
         if loop is not None and not loop[0] <= start < loop[1]:
             return loop[0]
-        return 0 if start >= self.document.score.length else start
+        return 0 if start >= self.heard_score().length else start
 
     def pause(self) -> None:
         """Stop the sound and move the playhead to where it was heard."""
@@ -389,9 +391,18 @@ class TransportController(QObject):
     def looping(self) -> bool:
         return self.document.looping
 
+    def set_preview(self, score: Score | None) -> None:
+        """Play `score` instead of the document's (a candidate in place), None to stop."""
+        if score is not self._preview:
+            self._preview = score
+            self._replan()
+
+    def heard_score(self) -> Score:
+        return self._preview if self._preview is not None else self.document.score
+
     def _plan(self, start: float) -> PlaybackPlan:
         loop = self.document.loop_range if self.looping else None
-        return PlaybackPlan(self.document.score, start, loop, self.fermata_hold)
+        return PlaybackPlan(self.heard_score(), start, loop, self.fermata_hold)
 
     def _replan(self) -> None:
         """The music or the route changed while playing: go on from the sounding step."""
@@ -456,7 +467,7 @@ class TransportToolBar(QToolBar):
         self.widgetForAction(controller.follow_action).setToolButtonStyle(
             Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.time_label = QLabel()
-        self.time_label.setMinimumWidth(90)
+        self.time_label.setMinimumWidth(64)
         self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.time_label.setToolTip("Bar : beat : sixteenth at the playhead")
         self.addWidget(self.time_label)

@@ -22,8 +22,12 @@ def _rect(window: MainWindow, widget) -> list[int]:  # noqa: ANN001
 
 
 def layout(window: MainWindow) -> dict:
+    # A dock in a tab behind another stays "visible" to Qt: what is on screen is what counts.
     docks = {d.objectName(): {"area": int(window.dockWidgetArea(d).value),
-                              "visible": d.isVisible(), "floating": d.isFloating(),
+                              "visible": not d.visibleRegion().isEmpty(),
+                              "floating": d.isFloating(),
+                              "tabbed_with": sorted(t.objectName()
+                                                    for t in window.tabifiedDockWidgets(d)),
                               "rect": _rect(window, d)}
              for d in window.findChildren(QDockWidget)}
     bars = {t.objectName(): {"area": int(window.toolBarArea(t).value),
