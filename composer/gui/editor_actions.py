@@ -140,4 +140,6 @@ def _view_actions(window: MainWindow) -> None:
 def _about(window: MainWindow) -> None:
     QMessageBox.about(window, "About Composer",
                       "<b>Composer</b><p>Write four-voice chorales with a neural "
-                      "partner trained on Bach's chorales.</p>")
+                      "partner trained on Bach's chorales: seed a chorale in the piano "
+                      "roll, then let the network continue it, harmonize your tune or "
+                      "rewrite a passage from the Generate panel (G).</p>")
