@@ -3,7 +3,8 @@ Bach's own music in the same bars and a toy that picks uniformly among valid tok
 LSTM also with the sampler's parallels rule (composer/ml/rules.py) turned off.
 
 For each chorale of our corpus's test split with at least SEED_BARS + BARS bars, the first
-SEED_BARS bars seed a continuation of BARS bars (as `composer generate` makes it), and the
+SEED_BARS bars seed a continuation of BARS bars (composer.ml.operations.continue_score, as
+`composer generate` and the app make it, ending on the tonic), and the
 rules are counted over the continuation and its join to the seed. Bach's row counts the
 same bars of the chorale itself. The uniform row samples through the same validity mask at
 a temperature so high that every valid token is equally likely.
@@ -14,7 +15,6 @@ a temperature so high that every valid token is equally likely.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -22,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from composer.ml.generate import continue_score, first_bars, load_sampler  # noqa: E402
+from composer.ml.checkpoint import write_json  # noqa: E402
+from composer.ml.generate import first_bars, load_sampler  # noqa: E402
+from composer.ml.operations import continue_score  # noqa: E402
 from composer.ml.sampling import SamplingOptions  # noqa: E402
 from composer.music.corpus import load_corpus  # noqa: E402
 from composer.music.voice_leading import VoiceLeading, voice_leading  # noqa: E402
@@ -65,7 +67,7 @@ def main() -> int:
         for label, (sampler, extra) in makers.items():
             for sample in range(args.samples):
                 options = SamplingOptions(seed=sample, **extra)
-                score = continue_score(sampler, seed, BARS, options).score
+                score = continue_score(sampler, seed, BARS, options).best.score
                 _add(totals, label, voice_leading(score, start, end))
     elapsed = time.perf_counter() - t0
 
@@ -83,7 +85,7 @@ def main() -> int:
               "chorales": [e.id for e in chorales], "seed_bars": SEED_BARS, "bars": BARS,
               "samples_per_chorale": args.samples, "seconds": round(elapsed, 1),
               "rows": rows}
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.out, result)
     print(f"\nwritten {Path(args.out).relative_to(ROOT)} ({elapsed:.0f} s)")
     return 0
 

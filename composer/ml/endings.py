@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from composer.music.score import Score
-from composer.music.tokens import HOLD, NOTE_OFFSET
-from composer.music.tonality import tonic_chord
+from composer.music.tokens import HOLD, NOTE_OFFSET, REST
+from composer.music.tonality import FinalChord, final_chord, tonic_chord
 
 PHRASE_BARS = 2  # the usual distance between fermatas in the corpus (1,645 of 2,045 gaps)
 
@@ -67,16 +67,11 @@ def cadence_fermatas(score: Score, start: int, onset: int, phrase_bars: int | No
     return phrase_fermatas(score, start, onset - period + 1, phrase_bars) | {onset}
 
 
-def last_chord_onset(score: Score, written: Sequence[int]) -> int | None:
-    """The step the score's last chord begins on: read from the voices kept where any
-    sounds at the end (the melody being harmonized), else from those being written."""
-    last = score.length - 1
-    if last < 0:
-        return None
-    kept = [score.note_at(v, last) for v in range(4) if v not in written]
-    sounding = [n for n in kept if n is not None] or [
-        n for n in (score.note_at(v, last) for v in written) if n is not None]
-    return max(n.start for n in sounding) if sounding else None
+def last_chord(score: Score, written: Sequence[int]) -> FinalChord | None:
+    """The score's last chord as the voices kept have it, where any has notes (the melody
+    being harmonized), else as the voices being written have it."""
+    kept = [v for v in range(4) if v not in written]
+    return final_chord(score, kept) or final_chord(score, written)
 
 
 @dataclass(frozen=True)
@@ -86,11 +81,12 @@ class Cadence:
     choices: dict[tuple[int, int], list[int]]  # for Sampler.generate
 
 
-def plan_cadence(score: Score, onset: int, end: int, written: Sequence[int], key: str,
-                 ranges: Sequence[tuple[int, int]]) -> Cadence | None:
-    """The tokens that make steps onset..end of the written voices the tonic chord, held;
-    None where a kept voice sounds a note at `onset` that the tonic chord cannot have
-    (a tune that ends elsewhere keeps its own ending)."""
+def plan_cadence(score: Score, onset: int, chord_end: int, end: int, written: Sequence[int],
+                 key: str, ranges: Sequence[tuple[int, int]]) -> Cadence | None:
+    """The tokens that make the written voices sound the tonic chord from `onset`, held to
+    `chord_end`, then rest to `end` (a final bar's trailing rest); None where a kept voice
+    sounds a note at `onset` that the tonic chord cannot have (a tune that ends elsewhere
+    keeps its own ending)."""
     chord = tonic_chord(key)
     for v in range(4):
         note = None if v in written else score.note_at(v, onset)
@@ -105,5 +101,6 @@ def plan_cadence(score: Score, onset: int, end: int, written: Sequence[int], key
         if not fits:
             return None
         choices[(onset, v)] = [NOTE_OFFSET + p for p in fits]
-        choices.update({(step, v): [HOLD] for step in range(onset + 1, end)})
+        choices.update({(step, v): [HOLD] for step in range(onset + 1, chord_end)})
+        choices.update({(step, v): [REST] for step in range(chord_end, end)})
     return Cadence(key, onset, choices)

@@ -22,7 +22,7 @@ from composer.ml.endings import (
     Cadence,
     cadence_fermatas,
     final_bar_onset,
-    last_chord_onset,
+    last_chord,
     phrase_fermatas,
     plan_cadence,
 )
@@ -79,7 +79,8 @@ def continue_score(sampler: Sampler, score: Score, bars: int, options: SamplingO
     end = start + bars * score.steps_per_bar
     onset = final_bar_onset(start, end, score.steps_per_bar)
     key = score_key(seed) if ending else None
-    cadence = plan_cadence(seed, onset, end, ALL_VOICES, key, options.ranges) if key else None
+    cadence = plan_cadence(seed, onset, end, end, ALL_VOICES, key, options.ranges) \
+        if key else None
     marks = (cadence_fermatas(seed, start, onset, phrase_bars) if cadence
              else phrase_fermatas(seed, start, end, phrase_bars))
     extended = seed.with_meta(length=end, fermatas=seed.fermatas | marks)
@@ -123,11 +124,13 @@ def _rewrite(kind: str, sampler: Sampler, score: Score, start: int, end: int,
     if not 0 <= start < end <= score.length:
         raise ModelError(f"the steps to write, {start}-{end}, are not a span of the score's "
                          f"0-{score.length}")
+    chord = last_chord(score, written)
     cadence = None
-    onset = last_chord_onset(score, written) if end == score.length else None
-    key = score_key(score) if onset is not None and onset >= start else None
-    if key is not None:
-        cadence = plan_cadence(score, onset, end, written, key, options.ranges)
+    if chord is not None and start <= chord.onset and chord.end <= end:
+        key = score_key(score)
+        if key is not None:
+            cadence = plan_cadence(score, chord.onset, chord.end, end, written, key,
+                                   options.ranges)
     generation = sampler.generate(score, start, end, voices=written, options=options,
                                   progress=progress, cancel=cancel,
                                   choices=cadence and cadence.choices)
@@ -172,16 +175,22 @@ def score_notes(sampler: Sampler, score: Score, *, cancel: Cancel | None = None
     """How likely the network finds each note where it stands: one forward pass."""
     if cancel is not None and cancel():
         raise Cancelled("scoring cancelled")
-    if score.length == 0:
-        return NoteScores({})
-    tokens = encode(score)
-    grid = tokens.grid.astype(np.int64)
-    log_p = _log_probs(sampler, grid, tokens.fermata, score.steps_per_bar)
-    flat = grid.reshape(-1)
-    chosen = np.exp(log_p[np.arange(flat.size), flat])
+    chosen = np.exp(token_log_probs(sampler, score))
     if cancel is not None and cancel():
         raise Cancelled("scoring cancelled")
-    return NoteScores({(v, n): float(chosen[n.start * 4 + v]) for v, n in score.notes()})
+    return NoteScores({(v, n): float(chosen[n.start, v]) for v, n in score.notes()})
+
+
+def token_log_probs(sampler: Sampler, score: Score) -> np.ndarray:
+    """(steps, 4): the log-probability the network gives each token of the score (REST,
+    HOLD or a note's onset), given every token before it."""
+    tokens = encode(score)
+    grid = tokens.grid.astype(np.int64)
+    if grid.size == 0:
+        return np.zeros(grid.shape)
+    log_p = _log_probs(sampler, grid, tokens.fermata, score.steps_per_bar)
+    flat = grid.reshape(-1)
+    return log_p[np.arange(flat.size), flat].reshape(grid.shape)
 
 
 def alternatives(sampler: Sampler, score: Score, voice: int, step: int, count: int = 5

@@ -156,10 +156,9 @@ class Sampler:
         out = np.repeat(grid[None], B, axis=0)
         log_probs = np.full((B, end - start, 4), np.nan)
         allowed = (_state_mask_table(options.ranges) == 0).astype(np.float32)
-        only = _choice_masks(choices or {})
+        rules = _Constraints(grid, free, choices or {}, options.avoid_parallels)
         inv_t = 1.0 / options.temperature
         top_p = options.top_p
-        avoid = options.avoid_parallels
         rng = np.random.default_rng(options.seed)
         uniforms = rng.random(((end - start) * 4, B))
         # what each voice is doing (data.voice_states); HOLD cannot follow silence
@@ -183,8 +182,8 @@ class Sampler:
                 ferm = fermata_flags[step]
                 in_region = step < end
                 free_row = free_rows[step]
-                if avoid and in_region:
-                    before, known, others = _known_this_step(vstate, out[:, step], free_row)
+                if in_region:
+                    rules.begin(step, vstate, out[:, step])
                 for v in range(4):
                     sampled = in_region and free_row[v]
                     voice_state = vstate[:, v]
@@ -199,16 +198,7 @@ class Sampler:
                             lse = np.log(np.exp(logits).sum(1))
                             e = np.exp(logits * inv_t)
                         e *= allowed[v, voice_state]
-                        cell_only = only.get((step, v))
-                        if cell_only is not None:
-                            e *= cell_only
-                        if avoid and others[v]:
-                            _ban_parallels(e, before, known, v, others[v], cell_only is not None)
-                        if avoid and cell_only is not None:
-                            below = [(w, choices[step, w]) for w in range(v + 1, 4)
-                                     if (step, w) in only]
-                            if below:
-                                _ban_dead_ends(e, before, known, v, below, others)
+                        rules.apply(e, v, voice_state)
                         u = uniforms[(step - start) * 4 + v]
                         if top_p < 1.0:
                             order = np.argsort(-e, axis=1)
@@ -229,9 +219,8 @@ class Sampler:
                             lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
                             after_ll += logits[rows, tok] - lse
                     vstate[:, v] = NEXT_STATE[voice_state, tok]
-                    if avoid and in_region and v < 3:
-                        for row, pitch in zip(known, STATE_PITCH[vstate[:, v]].tolist()):
-                            row[v] = pitch
+                    if in_region:
+                        rules.placed(v, vstate[:, v])
                     prev = tok
                 if progress is not None:
                     progress(step - start + 1, total)
@@ -281,6 +270,83 @@ class Sampler:
     def continuation(self, score: Score, steps: int, **kwargs) -> Generation:
         """`steps` new steps after the end of `score`."""
         return self.generate(score, score.length, score.length + steps, **kwargs)
+
+
+class _Constraints:
+    """What a drawn token may be beyond the validity mask: the tokens a cell's `choices`
+    allow (a cadence's chord), and the parallels rule. Around a cadence the rule looks one
+    voice and one step ahead, since a final chord leaves the bass a single pitch class: a
+    voice of the chord avoids notes after which the bass would have only parallels left
+    (_ban_dead_ends), and on the step before it a voice avoids notes from which a kept
+    voice's move into the chord would leave it only parallels (_ban_traps)."""
+
+    def __init__(self, grid: np.ndarray, free: np.ndarray, choices: Choices,
+                 avoid: bool) -> None:
+        self.grid = grid
+        self.free_rows = free.tolist()
+        self.choices = choices
+        self.masks = _choice_masks(choices)
+        self.chord_cells = {cell for cell, tokens in choices.items()
+                            if any(t >= NOTE_OFFSET for t in tokens)}
+        self.avoid = avoid
+
+    def begin(self, step: int, vstate: np.ndarray, tokens: np.ndarray) -> None:
+        self.step = step
+        if self.avoid:
+            self.before, self.known, self.others = _known_this_step(
+                vstate, tokens, self.free_rows[step])
+
+    def apply(self, e: np.ndarray, v: int, voice_state: np.ndarray) -> None:
+        """Zero the weights (B, vocabulary) of voice v's tokens that are not allowed."""
+        step = self.step
+        mask = self.masks.get((step, v))
+        if mask is not None:
+            e *= mask
+        if not self.avoid:
+            return
+        if self.others[v]:
+            _ban_parallels(e, self.before, self.known, v, self.others[v], mask is not None)
+        if mask is not None:
+            below = [(w, self.choices[step, w]) for w in range(v + 1, 4)
+                     if (step, w) in self.masks]
+            if below:
+                _ban_dead_ends(e, self.before, self.known, v, below, self.others)
+        if (step + 1, v) in self.chord_cells:
+            self._ban_traps(e, v, voice_state)
+
+    def placed(self, v: int, voice_state: np.ndarray) -> None:
+        if self.avoid and v < 3:
+            for row, pitch in zip(self.known, STATE_PITCH[voice_state].tolist()):
+                row[v] = pitch
+
+    def _ban_traps(self, e: np.ndarray, v: int, voice_state: np.ndarray) -> None:
+        step = self.step + 1
+        locked = tuple(w for w in range(4) if not self.free_rows[step][w])
+        if not locked:
+            return  # every voice of the chord is drawn: _ban_dead_ends sees to it
+        targets = set(self.choices[step, v])
+        sounding = STATE_PITCH[voice_state].tolist()
+        for b in range(len(e)):
+            row = e[b].copy()
+            after = list(self.known[b])  # the pitches as this step ends
+            for tok in np.flatnonzero(row).tolist():
+                after[v] = tok - NOTE_OFFSET if tok >= NOTE_OFFSET else \
+                    (sounding[b] if tok == HOLD else -1)
+                into = _locked_pitches(self.grid[step], after, locked)
+                if targets <= set(parallel_tokens(after, into, v, locked)):
+                    row[tok] = 0.0
+            if row.any():
+                e[b] = row
+
+
+def _locked_pitches(tokens: np.ndarray, after: list[int], locked: tuple[int, ...]
+                    ) -> list[int]:
+    """`after` with the locked voices moved by their tokens of the next step."""
+    into = list(after)
+    for w in locked:
+        tok = int(tokens[w])
+        into[w] = tok - NOTE_OFFSET if tok >= NOTE_OFFSET else (after[w] if tok == HOLD else -1)
+    return into
 
 
 def _choice_masks(choices: Choices) -> dict[tuple[int, int], np.ndarray]:

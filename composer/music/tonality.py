@@ -13,6 +13,7 @@ In a minor key the major third counts too (the Picardy third Bach often closes o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,17 +90,20 @@ def tonic_chord(key: str) -> TonicChord:
 @dataclass(frozen=True)
 class FinalChord:
     onset: int  # the step the last chord starts on
-    pitches: tuple[int | None, ...]  # S, A, T, B sounding at the last step (None: silent)
+    end: int  # the step after its last: trailing silence (a bar's rest) is not part of it
+    pitches: tuple[int | None, ...]  # S, A, T, B sounding as it ends (None: silent)
 
 
-def final_chord(score: Score) -> FinalChord | None:
-    """What sounds at the score's last step, and where the latest of those notes began."""
-    last = score.length - 1
-    notes = [None if last < 0 else score.note_at(v, last) for v in range(4)]
-    if all(n is None for n in notes):
+def final_chord(score: Score, voices: Iterable[int] = range(4)) -> FinalChord | None:
+    """What the voices sound at the last step any of them sounds, and where the latest of
+    those notes began."""
+    voices = tuple(voices)
+    end = max((score.voices[v][-1].end for v in voices if score.voices[v]), default=0)
+    if end == 0:
         return None
+    notes = [score.note_at(v, end - 1) if v in voices else None for v in range(4)]
     onset = max(n.start for n in notes if n is not None)
-    return FinalChord(onset, tuple(None if n is None else n.pitch for n in notes))
+    return FinalChord(onset, end, tuple(None if n is None else n.pitch for n in notes))
 
 
 def ends_on_tonic(score: Score, key: str) -> bool:

@@ -75,3 +75,10 @@ def test_the_final_chord_begins_where_its_latest_note_does():
 def test_most_of_bachs_chorales_end_on_the_tonic_of_their_declared_key(test_split):
     ends = [ends_on_tonic(e.score, e.key) for e in test_split]
     assert sum(ends) >= 0.7 * len(ends)
+
+
+def test_a_final_bars_trailing_rest_is_not_the_last_chord():
+    score = chord_score((72, 67, 64, 48)).with_meta(length=20)  # a quarter rest after it
+    chord = final_chord(score)
+    assert (chord.onset, chord.end, chord.pitches) == (8, 16, (72, 67, 64, 48))
+    assert ends_on_tonic(score, "C major")
