@@ -30,10 +30,12 @@ def run_app(argv: list[str]) -> int:
     from composer.gui.generation import install_generation
     from composer.gui.main_window import MainWindow
     from composer.gui.playback import install_playback
+    from composer.gui.recovery import install_recovery
 
-    window = MainWindow(parts=[install_playback, install_generation])
+    window = MainWindow(parts=[install_playback, install_generation, install_recovery])
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:
-        QTimer.singleShot(0, lambda: window.load(Path(files[0])))
+        # open_path asks first: a restored recovery copy is never replaced unasked.
+        QTimer.singleShot(0, lambda: window.open_path(Path(files[0])))
     return app.exec()

@@ -48,7 +48,7 @@ def launch(tmp_path: Path, display: str, name: str, move: str, *files: Path) -> 
     """One start of the real app in its own process, sharing `tmp_path`'s settings."""
     out = tmp_path / f"{name}.json"
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), DISPLAY=display,
-               QT_QPA_PLATFORM="xcb")
+               QT_QPA_PLATFORM="xcb", COMPOSER_RECOVERY_DIR=str(tmp_path / "recovery"))
     subprocess.run([sys.executable, str(DRIVER), str(out), move, *map(str, files)],
                    env=env, cwd=tmp_path, check=True, timeout=120, capture_output=True)
     return json.loads(out.read_text())
