@@ -223,3 +223,32 @@ def test_spans_that_are_not_in_the_score_are_refused(sampler, chorale):
         operations.harmonize(sampler, chorale, (0, 1, 2, 3), 0, 16, options())
     with pytest.raises(ModelError, match="cannot continue from step"):
         operations.continue_score(sampler, chorale, 1, options(), from_step=-1)
+
+
+def test_a_tune_that_ends_off_the_tonic_chord_keeps_its_own_ending(sampler, small_corpus):
+    score = small_corpus.get("bwv103.6").score  # B minor: C# is no note of its tonic chord
+    last = score.voices[0][-1]
+    tune = score.with_meta(voices=(score.voices[0][:-1] + (replace(last, pitch=73),),
+                                   (), (), ()))
+    result = operations.harmonize(sampler, tune, (0,), 0, tune.length, options())
+    assert result.key is None
+    assert all(c.score.voices[0] == tune.voices[0] for c in result.items)
+
+
+def test_a_harmonization_holds_its_final_chord_and_rests_through_a_trailing_rest(
+        sampler, small_corpus):
+    score = small_corpus.get("bwv103.6").score
+    tune = score.with_meta(voices=(score.voices[0], (), (), ()), length=score.length + 4)
+    result = operations.harmonize(sampler, tune, (0,), 0, tune.length, options())
+    chord_end = tune.voices[0][-1].end
+    for candidate in result.items:
+        assert ends_on_tonic(candidate.score, "B minor")
+        assert all(candidate.score.voices[v][-1].end == chord_end for v in range(4))
+
+
+def test_regenerating_the_last_bars_in_every_voice_ends_on_the_tonic(sampler, chorale):
+    start = chorale.length - 2 * chorale.steps_per_bar
+    result = operations.regenerate(sampler, chorale, start, chorale.length, range(4),
+                                   options())
+    assert (result.name, result.key) == ("Regenerate bars 21–22", "G minor")
+    assert all(ends_on_tonic(c.score, "G minor") for c in result.items)

@@ -247,3 +247,22 @@ def test_a_cadence_voice_avoids_a_note_that_would_leave_the_bass_only_parallels(
     only_up[0, NOTE_OFFSET + 67] = 1.0
     _ban_dead_ends(only_up, before, known, 0, bass_g3, others)
     assert only_up[0, NOTE_OFFSET + 67] == 1  # nothing else: the rule gives way
+
+
+def test_before_a_cadence_a_voice_avoids_a_note_the_kept_tune_would_trap_in_parallels():
+    import composer.ml.sampling as sampling
+
+    # harmonizing: soprano kept, G#4 then F#4; the bass must end on F#, F#2 or F#3
+    grid = np.full((2, 4), REST, dtype=np.int64)
+    grid[:, 0] = [NOTE_OFFSET + 68, NOTE_OFFSET + 66]
+    free = np.ones((2, 4), dtype=bool)
+    free[:, 0] = False
+    choices = {(1, 3): [NOTE_OFFSET + 42, NOTE_OFFSET + 54]}
+    rules = sampling._Constraints(grid, free, choices, avoid=True)
+    vstate = np.full((1, 4), sampling.SILENT, dtype=np.int64)
+    rules.begin(0, vstate, grid[None, 0])
+    e = np.zeros((1, NOTE_OFFSET + 128), dtype=np.float32)
+    trapped, free_note = NOTE_OFFSET + 56, NOTE_OFFSET + 52  # G#3: octaves into F#; E3
+    e[0, [trapped, free_note]] = 1.0
+    rules.apply(e, 3, vstate[:, 3])
+    assert e[0, trapped] == 0 and e[0, free_note] == 1
