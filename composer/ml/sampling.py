@@ -3,8 +3,11 @@
 The seed is read once by the network's own forward; then the numpy stepper carries the
 recurrent state one token at a time. A region is sampled as a batch of candidates in one
 pass. Forced tokens (locked voices, kept notes) are fed instead of sampled, so one network
-continues, harmonizes a melody, or fills a gap. When fixed music follows the region,
-every candidate reads it on and the one under which it is most likely wins.
+continues, harmonizes a melody, or fills a gap; a free cell may be held to a few tokens (a
+final cadence's chord, composer.ml.endings). When fixed music follows the region, every
+candidate reads it on and the one under which it is most likely wins. The network's
+log-probability of every token drawn is kept, so a caller can show where a candidate is
+unlikely, not only how unlikely it is overall.
 """
 
 from __future__ import annotations
