@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from composer.music.score import Score
+from composer.music.score_change import ScoreChange
 
 
 class ScoreDocument(QObject):
@@ -116,16 +117,20 @@ class ScoreDocument(QObject):
 
 
 class ReplaceScoreCommand(QUndoCommand):
-    """Swaps whole scores: scores share unchanged voices, so this costs little."""
+    """One edit, as the difference between the score before and after it: the history then
+    holds what each edit changed, not a copy of every voice it touched."""
 
     def __init__(self, document: ScoreDocument, after: Score, name: str) -> None:
         super().__init__(name)
         self._document = document
-        self._before = document.score
-        self._after = after
+        self._change = ScoreChange.between(document.score, after)
+        self._first: Score | None = after  # the push's own redo needs no work
 
     def redo(self) -> None:
-        self._document._set_score(self._after)
+        score, self._first = self._first, None
+        if score is None:
+            score = self._change.apply(self._document.score)
+        self._document._set_score(score)
 
     def undo(self) -> None:
-        self._document._set_score(self._before)
+        self._document._set_score(self._change.revert(self._document.score))

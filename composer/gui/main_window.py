@@ -34,11 +34,12 @@ from composer.gui.chorale_browser import ChoraleBrowser, CorpusLoader
 from composer.gui.document import ScoreDocument
 from composer.gui.editor_actions import create_editor_actions
 from composer.gui.editor_toolbars import ICON_SIZE, NotesToolBar, hand_focus_back
+from composer.gui.opening import FileOpener
 from composer.gui.piano_roll import PianoRollView, Tool
 from composer.gui.recent_files import RecentFiles
 from composer.gui.score_bar import ScoreBar
 from composer.music.corpus import Corpus, load_corpus
-from composer.music.files import OPEN_SUFFIXES, FileFormatError, read_score, write_score
+from composer.music.files import OPEN_SUFFIXES, ImportResult, write_score
 from composer.music.score import VOICE_NAMES, Score, ScoreError
 
 APP_NAME = "Composer"
@@ -75,6 +76,9 @@ class MainWindow(QMainWindow):
         self.document = ScoreDocument(parent=self)
         self._untitled_name = "Untitled"
         self._parts: list[object] = []
+        self.opener = FileOpener(self)
+        self.opener.opened.connect(self._opened)
+        self.opener.refused.connect(self._cannot_open)
         self._layout_restored = False
         self.roll = PianoRollView(self.document)
         self.setCentralWidget(self.roll)
@@ -367,31 +371,25 @@ class MainWindow(QMainWindow):
         """Open a file, asking about unsaved changes first (drops, Open Recent, command line)."""
         return self.maybe_save(f"open “{Path(path).name}”") and self.load(path)
 
-    def load(self, path: Path) -> bool:
+    def load(self, path: Path, then: Callable[[], None] | None = None,
+             otherwise: Callable[[], None] | None = None) -> bool:
+        """Start reading `path` in the background (True), or say at once why not (False);
+        the document changes when the file has been read, then `then` runs (`otherwise`
+        if it could not be read or the user cancelled)."""
         path = Path(path)
         if not path.exists():
             self.recent.remove(path)
             self._cannot_open(path, "The file does not exist (any more). Check that it was not "
                                     "moved or renamed.")
             return False
-        try:
-            result = read_score(path)
-        except FileFormatError as error:
-            self._cannot_open(path, str(error))
-            return False
-        except ScoreError as error:
-            self._cannot_open(path, f"{error}. The file holds music this editor cannot "
-                                    "represent; try exporting it again from its program.")
-            return False
-        except OSError as error:
-            self._cannot_open(path, f"{error.strerror or error}. Check that the file can be "
-                                    "read.")
-            return False
+        self.opener.open(path, then, otherwise)
+        return True
+
+    def _opened(self, path: Path, result: ImportResult) -> None:
         self._replace_document(result.score, path)
         self.recent.add(path)
         note = "; ".join(result.messages)
         self.status_message(f"Opened {path.name}" + (f" — {note}" if note else ""), 10000)
-        return True
 
     def _cannot_open(self, path: Path, reason: str) -> None:
         QMessageBox.warning(self, "Cannot open file",

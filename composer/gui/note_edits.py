@@ -11,10 +11,11 @@ notes)", so the history shows what Undo will bring back.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from composer.music.score import Note, NoteRef, Score
+from composer.music.score import Note, NoteRef, Score, Voice
 from composer.music.spelling import spell
 
 Selection = frozenset[NoteRef]
@@ -28,10 +29,44 @@ class Edit:
 
 
 def existing(score: Score, refs: Iterable[NoteRef]) -> Selection:
-    """The refs that are still notes of `score` (after an undo, say)."""
-    refs = list(refs)
-    present = {v: set(score.voices[v]) for v in {v for v, _ in refs}}
-    return frozenset((v, n) for v, n in refs if n in present[v])
+    """The refs that are still notes of `score` (after an undo, say). A voice is sorted, so
+    each look-up is a bisection: a selection in a long score costs no more than in a short
+    one."""
+    found = set()
+    for v, n in refs:
+        voice = score.voices[v]
+        i = bisect.bisect_left(voice, n)
+        if i < len(voice) and voice[i] == n:
+            found.add((v, n))
+    return frozenset(found)
+
+
+def _overlapping(voice: Voice, lo: int, hi: int) -> list[Note]:
+    """The notes of a (sorted, monophonic, so also sorted by end) voice sounding in lo..hi."""
+    i = bisect.bisect_right(voice, lo, key=lambda n: n.end)
+    found = []
+    while i < len(voice) and voice[i].start < hi:
+        found.append(voice[i])
+        i += 1
+    return found
+
+
+def _near(before: Score, after: Score, placed: Sequence[NoteRef]
+          ) -> tuple[set[NoteRef], set[NoteRef]]:
+    """The notes of both scores that the placed notes can have touched: those of the same
+    voice around the placed ones, and what is left of them. Far notes cannot have changed,
+    so a long score is not compared note for note."""
+    old: set[NoteRef] = set()
+    new: set[NoteRef] = set()
+    for v in {v for v, _ in placed}:
+        lo = min(n.start for w, n in placed if w == v)
+        hi = max(n.end for w, n in placed if w == v)
+        touched = _overlapping(before.voices[v], lo, hi)
+        lo = min([lo, *(n.start for n in touched)])
+        hi = max([hi, *(n.end for n in touched)])
+        old.update((v, n) for n in _overlapping(before.voices[v], lo, hi))
+        new.update((v, n) for n in _overlapping(after.voices[v], lo, hi))
+    return old, new
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -43,11 +78,12 @@ def _named(name: str, before: Score, after: Score, edited: Iterable[NoteRef] = (
     """`name` with the notes the edit shortened or removed besides its own `edited` ones, so
     that a neighbour lost to a long note is never a surprise found only by listening."""
     placed = list(placed)
+    old, new = _near(before, after, placed)
     # An old note equal to a placed one was replaced by it, so it counts as gone.
-    gone = set(before.notes()) - (set(after.notes()) - set(placed)) - set(edited)
+    gone = old - (new - set(placed)) - set(edited)
     # What is left of a neighbour lies outside every placed note; what lies inside one is
     # a placed note that another placed note cut short.
-    remnants = [(v, r) for v, r in set(after.notes()) - set(before.notes())
+    remnants = [(v, r) for v, r in new - old
                 if not any(w == v and p.start < r.end and r.start < p.end for w, p in placed)]
     shortened = {(v, n) for v, n in gone for w, r in remnants
                  if w == v and r.pitch == n.pitch and n.start <= r.start and r.end <= n.end}

@@ -189,6 +189,7 @@ def offer_recovery(window: MainWindow, autosave: Autosave) -> bool:
 
 
 def restore(window: MainWindow, recovered: Recovered) -> bool:
+    """The saved version opened (when there is one), the recovered music applied over it."""
     try:
         score = read_score(recovered.score_path).score
     except (OSError, ScoreError) as error:
@@ -196,14 +197,22 @@ def restore(window: MainWindow, recovered: Recovered) -> bool:
                             f"The recovered copy of “{recovered.name}” cannot be read: "
                             f"{error}")
         return False
-    document = recovered.document
-    if not (document is not None and document.exists() and window.load(document)):
+
+    def apply() -> None:
+        window.document.apply("Restore unsaved changes", score)
+        recovered.remove()
+        window.status_message(f"Restored the unsaved changes of “{recovered.name}”; Undo "
+                              "shows the last saved version.", 15000)
+
+    def over_empty() -> None:
         window.document.reset(Score(tempo=score.tempo, time_signature=score.time_signature,
                                     key=score.key))
-    window.document.apply("Restore unsaved changes", score)
-    recovered.remove()
-    window.status_message(f"Restored the unsaved changes of “{recovered.name}”; Undo shows "
-                          "the last saved version.", 15000)
+        apply()
+
+    document = recovered.document
+    if document is None or not document.exists() or not window.load(document, apply,
+                                                                      over_empty):
+        over_empty()
     return True
 
 

@@ -120,18 +120,20 @@ def _sorted_voice(notes: Sequence[Note]) -> Voice:
 
 
 def _place(notes: Voice, new: Note) -> Voice:
-    """Insert `new`, applying the monophony rule."""
-    kept: list[Note] = []
-    for note in notes:
-        if note.end <= new.start or note.start >= new.end:
-            kept.append(note)
-        elif note.start < new.start:
-            kept.append(replace(note, duration=new.start - note.start))
+    """Insert `new`, applying the monophony rule. A voice is sorted by start and, being
+    monophonic, by end too, so the notes `new` touches are found by bisection and the rest
+    are shared slices: placing a note in a long voice costs little more than in a short one."""
+    first = bisect.bisect_right(notes, new.start, key=lambda n: n.end)
+    after = bisect.bisect_left(notes, new.end, key=lambda n: n.start)
+    middle: list[Note] = []
+    for note in notes[first:after]:
+        if note.start < new.start:
+            middle.append(replace(note, duration=new.start - note.start))
         elif note.end > new.end:
-            kept.append(replace(note, start=new.end, duration=note.end - new.end))
-    idx = bisect.bisect_left([n.start for n in kept], new.start)
-    kept.insert(idx, new)
-    return tuple(kept)
+            middle.append(replace(note, start=new.end, duration=note.end - new.end))
+    head = [n for n in middle if n.start < new.start]
+    tail = [n for n in middle if n.start >= new.start]
+    return notes[:first] + tuple(head) + (new,) + tuple(tail) + notes[after:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +204,17 @@ class Score:
 
     # --- editing -------------------------------------------------------------------------
     def _with_voice(self, index: int, notes: Voice) -> Score:
+        """A copy with one voice replaced, not validated again: every caller builds `notes`
+        from a valid voice in a way that keeps it sorted and monophonic, and checking all
+        four voices after each edit would make editing slow in proportion to the score."""
         voices = list(self.voices)
         voices[index] = notes
-        return replace(self, voices=tuple(voices))
+        copy = object.__new__(Score)
+        for name in ("tempo", "time_signature", "key", "fermatas"):
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "voices", tuple(voices))
+        object.__setattr__(copy, "length", max(self.length, notes[-1].end if notes else 0))
+        return copy
 
     def with_meta(self, **changes: object) -> Score:
         """Tempo, time signature, key, fermatas or length changed; notes kept."""

@@ -63,6 +63,11 @@ def roll(window) -> PianoRollView:
     return view
 
 
+def wait_opened(qtbot, window: MainWindow) -> None:
+    """Files open in the background: wait until the window has taken (or refused) it."""
+    qtbot.waitUntil(lambda: not window.opener.busy, timeout=30000)
+
+
 def point(view: PianoRollView, step: float, pitch: int) -> QPoint:
     return view.cell_center(step, pitch).toPoint()
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMessageBox,
+    QProgressDialog,
 )
 
 from composer.gui.app import run_app
@@ -21,7 +22,7 @@ from composer.gui.chorale_browser import ChoraleBrowser
 from composer.gui.main_window import MainWindow
 from composer.music.files import read_score, write_score
 from composer.music.score import Note, Score, TimeSignature
-from tests.gui.conftest import click, point
+from tests.gui.conftest import click, point, wait_opened
 
 Button = QMessageBox.StandardButton
 
@@ -89,7 +90,8 @@ def warnings(monkeypatch):
     return shown
 
 
-def test_save_then_open_gives_back_the_same_score(window, tmp_path, save_dialog, open_dialog):
+def test_save_then_open_gives_back_the_same_score(qtbot, window, tmp_path, save_dialog,
+                                                  open_dialog):
     window.document.apply("Seed", rich_score())
     path = tmp_path / "seed.mid"
     save_dialog(path)
@@ -101,6 +103,7 @@ def test_save_then_open_gives_back_the_same_score(window, tmp_path, save_dialog,
     assert window.document.score == Score()
     open_dialog(path)
     window.action("file.open").trigger()
+    wait_opened(qtbot, window)
     assert window.document.score == rich_score()
     assert window.document.path == path
     assert not window.document.modified
@@ -150,20 +153,48 @@ def test_exports_write_files_but_keep_the_documents_own_file(window, tmp_path, s
     assert window.document.modified
 
 
-def test_a_broken_file_gives_a_clear_message_and_keeps_the_music(window, tmp_path, open_dialog,
-                                                                 warnings):
+def test_a_broken_file_gives_a_clear_message_and_keeps_the_music(qtbot, window, tmp_path,
+                                                                 open_dialog, warnings):
     window.document.apply("Seed", rich_score())
     window.document.undo_stack.setClean()
     broken = tmp_path / "broken.mid"
     broken.write_bytes(b"MThd this is not really a MIDI file")
     open_dialog(broken)
     window.action("file.open").trigger()
+    wait_opened(qtbot, window)
     assert len(warnings) == 1
     title, text = warnings[0]
     assert title == "Cannot open file"
     assert "broken.mid" in text
     assert window.document.score == rich_score()
     assert window.isVisible()
+
+
+def test_cancelling_an_open_leaves_the_document_as_it_was(qtbot, window, tmp_path, warnings):
+    path = tmp_path / "big.mid"
+    write_score(path, rich_score())
+    window.document.apply("Seed", Score(((Note(0, 4, 60),), (), (), ())))
+    assert window.load(path)
+    assert window.opener.busy  # in the background: the window goes on meanwhile
+    window.findChild(QProgressDialog).canceled.emit()  # its Cancel button
+    wait_opened(qtbot, window)
+    assert window.document.score == Score(((Note(0, 4, 60),), (), (), ()))
+    assert window.document.path is None and warnings == []
+
+
+@pytest.mark.parametrize("where", ["missing folder", "a file as folder"])
+def test_a_failed_save_says_why_and_keeps_the_document_modified(window, tmp_path, save_dialog,
+                                                                 warnings, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    target = {"missing folder": tmp_path / "gone" / "x.mid",
+              "a file as folder": blocker / "x.mid"}[where]
+    window.document.apply("Seed", rich_score())
+    save_dialog(target)
+    assert window.save() is False
+    assert warnings and warnings[0][0] == "Cannot save" and "x.mid" in warnings[0][1]
+    assert window.document.modified and window.document.path is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]  # no temporary left
 
 
 def test_opening_a_missing_recent_file_explains_and_forgets_it(window, tmp_path, warnings):
@@ -245,7 +276,7 @@ def test_title_shows_the_file_name_and_a_modified_mark(window):
     assert not window.isWindowModified()
 
 
-def test_open_recent_lists_saved_files_and_reopens_them(window, tmp_path, save_dialog):
+def test_open_recent_lists_saved_files_and_reopens_them(qtbot, window, tmp_path, save_dialog):
     window.document.apply("Seed", rich_score())
     save_dialog(tmp_path / "recent.mid")
     window.action("file.save").trigger()
@@ -254,6 +285,7 @@ def test_open_recent_lists_saved_files_and_reopens_them(window, tmp_path, save_d
     entries = [a for a in window.recent_menu.actions() if a.text().endswith("recent.mid")]
     assert len(entries) == 1
     entries[0].trigger()
+    wait_opened(qtbot, window)
     assert window.document.score == rich_score()
 
 
@@ -276,7 +308,7 @@ DRAG_EVENT_CONSTRUCTOR = pytest.mark.filterwarnings("ignore:Function:Deprecation
 
 
 @DRAG_EVENT_CONSTRUCTOR
-def test_dropping_a_file_on_the_window_opens_it(window, tmp_path, save_dialog):
+def test_dropping_a_file_on_the_window_opens_it(qtbot, window, tmp_path, save_dialog):
     window.document.apply("Seed", rich_score())
     save_dialog(tmp_path / "dropped.mid")
     window.action("file.save").trigger()
@@ -291,6 +323,7 @@ def test_dropping_a_file_on_the_window_opens_it(window, tmp_path, save_dialog):
     drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, drop)
+    wait_opened(qtbot, window)
     assert window.document.score == rich_score()
 
 

@@ -1,0 +1,33 @@
+"""A ScoreChange turns the score before an edit into the one after and back, exactly, while
+holding only what the edit changed."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from composer.music.score import Note, Score
+from composer.music.score_change import ScoreChange
+from tests.music.strategies import scores
+
+
+@settings(max_examples=200, deadline=None)
+@given(scores(), scores())
+def test_a_change_applies_and_reverts_exactly(before, after):
+    change = ScoreChange.between(before, after)
+    assert change.apply(before) == after
+    assert change.revert(after) == before
+
+
+@given(scores(), st.integers(0, 3), st.integers(0, 200), st.integers(40, 80))
+def test_an_added_note_is_all_a_change_holds_of_its_voice(score, voice, start, pitch):
+    after = score.add_note(voice, Note(start, 2, pitch))
+    change = ScoreChange.between(score, after)
+    held = sum(len(v.removed) + len(v.added) for v in change.voices)
+    assert held <= 3  # the new note, and at most a neighbour trimmed (its old and new form)
+    assert change.revert(after) == score
+
+
+def test_a_change_of_metadata_alone_touches_no_voice():
+    score = Score(((Note(0, 4, 60),), (), (), ()), tempo=90.0)
+    change = ScoreChange.between(score, score.with_meta(tempo=60.0, key="G major"))
+    assert change.voices == ()
+    assert change.apply(score) == score.with_meta(tempo=60.0, key="G major")
