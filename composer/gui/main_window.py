@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -98,6 +98,11 @@ class MainWindow(QMainWindow):
             self._parts.append(part(self))
         self._restore_layout()
         self.roll.setFocus()
+        if not self.settings.isWritable():
+            QTimer.singleShot(0, lambda: self.status_message(
+                f"Settings cannot be saved to {self.settings.fileName()}: the layout, recent "
+                "files and choices made now will not be kept. Make that folder writable.",
+                20000))
 
     def _connect_document(self) -> None:
         self.document.pathChanged.connect(self._update_title)

@@ -9,7 +9,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from composer.ml.checkpoint import load_checkpoint, resolve
+from composer.ml.checkpoint import SHIPPED, load_checkpoint, resolve
 from composer.ml.errors import ModelError
 from composer.ml.operations import ALL_VOICES, Candidates, continue_score, harmonize, regenerate
 from composer.ml.sampling import Sampler, SamplingOptions
@@ -24,6 +24,10 @@ def _sampler(path: str, mtime: float) -> Sampler:
 def load_sampler(name_or_path: str | Path) -> Sampler:
     """A sampler for 'lstm', 'gru' or a checkpoint file; kept while the file is unchanged."""
     path = resolve(name_or_path)
+    if not path.exists() and str(name_or_path) in SHIPPED:
+        raise ModelError(f"the shipped {name_or_path} network is missing ({path} is not "
+                         "there): reinstall Composer (`make run` sets it up), or train one "
+                         f"with `composer train --cell {name_or_path} -o NET.pt` and open it")
     if not path.exists():
         raise ModelError(f"no model {name_or_path!r}: use lstm, gru or the path of a checkpoint "
                          "written by `composer train`")

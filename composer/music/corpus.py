@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import pickle
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -276,7 +277,12 @@ def load_corpus(progress: Progress | None = None, cancel: Cancel | None = None) 
         except Exception:  # a damaged cache is rebuilt, never fatal
             path.unlink(missing_ok=True)
     corpus = build_corpus(progress=progress, cancel=cancel)
-    save_corpus(corpus, path)
+    try:
+        save_corpus(corpus, path)
+    except OSError as error:  # no cache this time; the chorales are here all the same
+        warnings.warn(f"the Bach corpus could not be cached in {path.parent} ({error}); it "
+                      "will be read again next time. Make that folder writable, or set "
+                      "XDG_CACHE_HOME to one that is.", stacklevel=2)
     return corpus
 
 
