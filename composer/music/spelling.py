@@ -8,7 +8,10 @@ Notes of the key's scale take the scale's letters, so the seven degrees always u
 letters. A chromatic note takes the letter of the degree it leans on in common practice:
 
 - in major, the raised 1st, 2nd, 4th and 5th (the leading tones of ii, iii, V and vi) and
-  the lowered 7th (the seventh of V/IV): in G major G#, A#, C#, D# and F;
+  the lowered 7th (the seventh of V/IV): in G major G#, A#, C#, D# and F; but the notes
+  between the 2nd and 3rd and between the 5th and 6th are the lowered 3rd and 6th of the
+  parallel minor where that gives a plain letter (F in D major, G in B major), and no
+  chromatic note of a major key takes a double sharp (G, not F##, in F# major);
 - in minor, the lowered 2nd (Neapolitan), the raised 3rd (the Picardy third), the raised
   4th (the leading tone of V) and the raised 6th and 7th of melodic and harmonic minor: in
   E minor F, G#, A#, C# and D#. The raised 6th and 7th are never flats: C minor's leading
@@ -65,7 +68,23 @@ def _spellings(key: str) -> tuple[tuple[str, int], ...]:
     degree_of.update(_CHROMATIC[mode])
     spellings = []
     for pc in range(12):
-        letter = _LETTERS[(tonic_letter + degree_of[(pc - tonic_pc) % 12]) % 7]
-        alter = (pc - _NATURAL[letter] + 6) % 12 - 6
+        interval = (pc - tonic_pc) % 12
+        letter, alter = _written(pc, tonic_letter + degree_of[interval])
+        if mode == "major" and interval not in _SCALES[mode]:
+            upper = _written(pc, tonic_letter + degree_of[interval] + 1)
+            if alter == 2 or (interval in _BORROWED and upper[1] == 0):
+                letter, alter = upper
         spellings.append((letter, alter))
     return tuple(spellings)
+
+
+# In major, the lowered 3rd and 6th of the parallel minor (semitones above the tonic),
+# written so where that gives a plain letter; any note the table would give a double sharp
+# is written with the next letter, lowered, instead.
+_BORROWED = (3, 8)
+
+
+def _written(pc: int, degree: int) -> tuple[str, int]:
+    """Pitch class `pc` written with the letter `degree` steps above C."""
+    letter = _LETTERS[degree % 7]
+    return letter, (pc - _NATURAL[letter] + 6) % 12 - 6

@@ -89,3 +89,15 @@ def test_without_a_key_names_are_the_default_ones():
 
 def test_a_key_may_be_given_in_any_spelling_keys_accepts():
     assert spell(75, "e") == spell(75, "E minor") == "D#5"
+
+
+def test_a_borrowed_lowered_third_or_sixth_is_written_as_the_plain_letter_it_is():
+    assert spell(65, "D major") == "F4"  # not E#4
+    assert spell(72, "A major") == "C5"  # not B#4
+    assert spell(67, "B major") == "G4"  # not F##4
+    assert spell(63, "C major") == "D#4"  # the raised 2nd where both need an accidental
+
+
+def test_no_chromatic_note_of_a_major_key_takes_a_double_sharp():
+    for tonic in ("C", "G", "D", "A", "E", "B", "F#"):
+        assert all("##" not in spell(p, f"{tonic} major") for p in range(60, 72))
