@@ -166,7 +166,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if reference is None and args.data == "corpus" and (MODELS_DIR / "reference.pt").exists():
             reference = str(MODELS_DIR / "reference.pt")
         rows = comparison_table(args.checkpoint, args.data, args.split, reference,
-                                jsb_path=args.jsb_path, limit=args.limit)
+                                jsb_path=args.jsb_path, limit=args.limit,
+                                warn=lambda problem: print(f"composer: warning: {problem}",
+                                                           file=sys.stderr))
     except ModelError as exc:
         return _fail(exc)
     print(format_table(rows))

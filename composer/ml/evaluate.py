@@ -9,7 +9,7 @@ and silence is P(REST) + P(HOLD) * [voice was silent].
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -111,17 +111,23 @@ def repeat_baseline(train: Sequence[Chorale], test: Sequence[Chorale]) -> dict[s
 
 def comparison_table(checkpoints: Sequence[str], dataset: str = "corpus", split: str = "test",
                      reference: str | None = None, jsb_path: str | None = None,
-                     limit: int | None = None) -> list[dict]:
+                     limit: int | None = None,
+                     warn: Callable[[str], None] | None = None) -> list[dict]:
     """One row per checkpoint, then the reference network and 'repeat the previous step',
-    all on the same chorales."""
+    all on the same chorales. Every checkpoint is loaded (and a hostile or broken one
+    refused with a ModelError) before any chorale is read; a card that cannot be used is
+    passed to `warn` and its row says nothing of what the net was trained on."""
     from composer.ml.checkpoint import load_checkpoint
     from composer.ml.data import fingerprint, load_chorales
     from composer.ml.model import parameter_count
 
+    loaded = [load_checkpoint(name) for name in [*checkpoints, *([reference] if reference
+                                                                  else [])]]
     chorales = load_chorales(dataset, split, jsb_path, limit)
     rows = []
-    for name in [*checkpoints, *([reference] if reference else [])]:
-        ckpt = load_checkpoint(name)
+    for ckpt in loaded:
+        if ckpt.card_problem and warn is not None:
+            warn(ckpt.card_problem)
         trained_on = ckpt.card.get("data", {}).get("dataset")
         rows.append({"model": _shown(ckpt.path), "cell": ckpt.config.cell,
                      "parameters": parameter_count(ckpt.model), "trained_on": trained_on,

@@ -28,6 +28,16 @@ MAX_POSITIONS = 48  # 12/8 has 24 sixteenth steps a bar; positions beyond are cl
 CELLS = ("lstm", "gru", "reference")
 
 
+# Sane bounds on a network this app can build, train and sample on a desktop: far above
+# the shipped nets (2 x 128) and anything the corpus can feed, far below what would take
+# minutes to build or gigabytes to hold. A config past them is refused before anything is
+# allocated (a checkpoint declaring 200,000 hidden units would otherwise ask for 640 GB).
+MAX_LAYERS = 16
+MAX_HIDDEN = 4096
+MAX_EMBED = 4096
+MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     cell: str = "lstm"
@@ -37,23 +47,49 @@ class ModelConfig:
     dropout: float = 0.2
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
+        if not isinstance(self.cell, str) or self.cell not in CELLS:
             raise ModelError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
-        if self.hidden < 1 or self.layers < 1 or self.embed < 1:
-            raise ModelError("hidden, layers and embed must be positive")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ModelError(f"dropout {self.dropout} is outside [0, 1)")
+        for name, most in (("layers", MAX_LAYERS), ("hidden", MAX_HIDDEN),
+                           ("embed", MAX_EMBED)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ModelError(f"{name} must be a whole number, got {value!r}")
+            if not 1 <= value <= most:
+                raise ModelError(f"{name} {value:,} is outside 1 to {most:,}")
+        dropout = self.dropout
+        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool):
+            raise ModelError(f"dropout must be a number, got {dropout!r}")
+        if not 0.0 <= dropout < 1.0:  # NaN fails this too
+            raise ModelError(f"dropout {dropout} is outside [0, 1)")
+        count = parameter_estimate(self)
+        if count > MAX_PARAMETERS:
+            raise ModelError(f"{self.layers} layers of {self.hidden:,} units make "
+                             f"{count:,} parameters, more than the {MAX_PARAMETERS:,} this "
+                             "app builds")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelConfig:
+        if not isinstance(data, dict):
+            raise ModelError(f"the model config is a {type(data).__name__}, not a mapping")
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ModelError(f"model config has unknown fields {sorted(unknown)}")
+            raise ModelError(f"model config has unknown fields {sorted(map(str, unknown))}")
         return cls(**data)
+
+
+def parameter_estimate(config: ModelConfig) -> int:
+    """The parameters build_model(config) would make, counted without building it."""
+    if config.cell == "reference":
+        return 0  # a fixed network of about 0.4 M parameters, whatever the config says
+    gates = 4 if config.cell == "lstm" else 3
+    H, E = config.hidden, config.embed
+    embeddings = E * (INPUT_VOCAB + STATES + 4 + MAX_POSITIONS + 2)
+    rnn = sum(gates * H * ((E if k == 0 else H) + H + 2) for k in range(config.layers))
+    return embeddings + rnn + H * VOCAB_SIZE + VOCAB_SIZE
 
 
 class ChoraleRNN(nn.Module):

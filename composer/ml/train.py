@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
-from composer.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from composer.ml.checkpoint import Checkpoint, check_training, load_checkpoint, save_checkpoint
 from composer.ml.data import IGNORE, Chorale, WindowDataset, fingerprint, load_chorales
 from composer.ml.errors import ModelError
 from composer.ml.evaluate import evaluate_model
@@ -210,12 +210,13 @@ def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None
     where that one stopped."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    # first, so a checkpoint that cannot be resumed is refused before any data is read
+    resumed = load_checkpoint(cfg.resume) if cfg.resume else None
     rank, world = _distributed()
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     train_set, valid_set = _split(cfg, chorales, "train"), _split(cfg, chorales, "valid")
     data, loader = _windows(cfg, train_set, rank, world)
-    resumed = load_checkpoint(cfg.resume) if cfg.resume else None
     model_cfg = resumed.config if resumed else cfg.model
     model = build_model(model_cfg)
     if resumed:
@@ -252,12 +253,23 @@ def _resume(run: _Run, resumed: Checkpoint) -> None:
     """The optimizer, the counters and the clock as the stopped run left them; the best
     weights so far are those at cfg.out when it is there."""
     cfg, t = run.cfg, resumed.training
-    run.opt.load_state_dict(t["optimizer"])
+    check_training(cfg.resume, t, run.model)
+    try:
+        run.opt.load_state_dict(t["optimizer"])
+    except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise ModelError(f"{cfg.resume}: its optimizer state does not fit this run "
+                         f"({exc}); resume with the --optimizer the run used, or start "
+                         "afresh without --resume") from None
     run.start_epoch, run.step = int(t["epoch"]), int(t["step"])
     run.best_nll = float(t["best_nll"])
     run.started = time.monotonic() - float(t["elapsed"])
     best_source = load_checkpoint(cfg.out) if Path(cfg.out).exists() else resumed
+    if best_source.config != resumed.config:
+        raise ModelError(f"{cfg.out} holds a {best_source.config} but {cfg.resume} a "
+                         f"{resumed.config}: give -o the checkpoint the resumed run wrote")
     run.best_state = {k: v.clone() for k, v in best_source.model.state_dict().items()}
+    if resumed.card_problem:
+        run.say(f"warning: {resumed.card_problem}; the new card lists no earlier epochs")
     run.history = list(resumed.card.get("history", []))
     run.commands = [*resumed.card.get("commands", [resumed.card.get("command", "")]),
                     cfg.command]
