@@ -10,6 +10,7 @@ from composer.music.errors import FileFormatError
 from composer.music.midi_file import read_midi, write_midi
 from composer.music.musicxml_file import read_musicxml, write_musicxml
 from composer.music.score import Score
+from composer.work import Cancel, Progress
 
 MIDI_SUFFIXES = (".mid", ".midi")
 MUSICXML_SUFFIXES = (".musicxml", ".xml", ".mxl")
@@ -33,12 +34,18 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
-def read_score(path: str | Path) -> ImportResult:
+def read_score(path: str | Path, progress: Progress | None = None,
+               cancel: Cancel | None = None) -> ImportResult:
+    """The score in a MIDI or MusicXML file, by suffix, with notes on what had to change.
+    Any file that cannot be read, or is past `import_limits`, gives FileFormatError naming
+    the file and the problem. The work reports `progress(done, total)` (MIDI: bytes read;
+    MusicXML: stages, one per part) and raises `Cancelled` soon after `cancel()` turns
+    true; music21's reading of one part cannot be interrupted, so the limits keep it short."""
     path = Path(path)
     if _suffix(path) in MIDI_SUFFIXES:
-        score, messages = read_midi(path)
+        score, messages = read_midi(path, progress, cancel)
     else:
-        score, messages = read_musicxml(path)
+        score, messages = read_musicxml(path, progress, cancel)
     return ImportResult(score, messages)
 
 

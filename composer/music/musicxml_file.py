@@ -1,17 +1,19 @@
 """MusicXML through music21: four parts with clefs that notation programs show as a choir
-score, and the reading side shared with the Bach corpus."""
+score, and the reading side shared with the Bach corpus. A file to import is unpacked,
+parsed and checked by `musicxml_checks` before music21 sees it."""
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+from xml.etree.ElementTree import Element
 from xml.sax.saxutils import quoteattr
 
 from music21 import (
     clef,
-    converter,
     expressions,
     instrument,
     key,
@@ -22,12 +24,16 @@ from music21 import (
     tie,
 )
 from music21.musicxml.m21ToXml import GeneralObjectExporter
+from music21.musicxml.xmlToM21 import MusicXMLImporter
 
 from composer.atomic_write import atomic_open
 from composer.music.errors import FileFormatError, ScoreError
+from composer.music.import_limits import check_duration, file_bytes, kept_tempo
 from composer.music.keys import normalize_key
+from composer.music.musicxml_checks import checked_tree
 from composer.music.score import STEPS_PER_QUARTER, VOICE_NAMES, Score, TimeSignature
 from composer.music.voicing import RawNote, RawTrack, assign_voices, voice_of_name
+from composer.work import Cancel, Cancelled, Progress
 
 _CLEFS = (clef.TrebleClef, clef.TrebleClef, clef.Treble8vbClef, clef.BassClef)
 _INSTRUMENTS = (instrument.Soprano, instrument.Alto, instrument.Tenor, instrument.Bass)
@@ -145,6 +151,7 @@ class PartContent:
     chords: int  # elements with more than one pitch
     fermatas: set[int]
     end: float  # in steps, rests included
+    out_of_range: int = 0  # notes left out: their pitch is not one MIDI has
 
 
 def pickup_steps(part: stream.Part, steps_per_bar: int) -> float:
@@ -163,24 +170,46 @@ def pickup_steps(part: stream.Part, steps_per_bar: int) -> float:
 
 
 def read_part(part: stream.Part, pad: float) -> PartContent:
-    fermatas = set()
+    """The part's notes in steps, a tied note as one. The ties are followed here, pitch by
+    pitch, rather than by music21's stripTies, which takes time growing with the square of
+    the part's length (5 s for 2,500 notes)."""
+    content = PartContent(part.partName or part.id or "", [], 0, set(), 0.0)
+    tied: dict[int, RawNote] = {}  # by pitch: the note that a tie carries on
     for el in part.flatten().notesAndRests:
-        if any(isinstance(e, expressions.Fermata) for e in el.expressions):
-            fermatas.add(round(float(el.offset) * STEPS_PER_QUARTER + pad))
-    notes = []
-    chords = 0
-    end = 0.0
-    for el in part.stripTies().flatten().notesAndRests:
         start = float(el.offset) * STEPS_PER_QUARTER + pad
         stop = start + float(el.duration.quarterLength) * STEPS_PER_QUARTER
-        end = max(end, stop)
+        if any(isinstance(e, expressions.Fermata) for e in el.expressions):
+            content.fermatas.add(round(start))
+        content.end = max(content.end, stop)
         if el.isRest or el.duration.isGrace or stop <= start:
             continue
-        pitches = [p.midi for p in el.pitches]
-        chords += len(pitches) > 1
         velocity = el.volume.velocity if el.volume.velocity is not None else 80
-        notes.extend(RawNote(start, stop, p, velocity) for p in pitches)
-    return PartContent(part.partName or part.id or "", notes, chords, fermatas, end)
+        pieces = el.notes if el.isChord else (el,)
+        begun = sum(_place_piece(content, tied, piece, start, stop, velocity) for piece in pieces)
+        content.chords += len(pieces) > 1 and begun > 0
+    return content
+
+
+def _place_piece(content: PartContent, tied: dict[int, RawNote], piece: note.Note,
+                 start: float, stop: float, velocity: int) -> bool:
+    """Whether the piece begins a note, rather than carrying a tied one on. (The pitch is
+    taken from `ps`: music21's `midi` folds a pitch beyond MIDI's range into it, an octave
+    or more away from what the file says.)"""
+    pitch = round(piece.pitch.ps)
+    kind = piece.tie.type if piece.tie is not None else None
+    held = tied.pop(pitch, None)
+    begins = not (held is not None and kind in ("stop", "continue")
+                  and abs(held.end - start) < 1e-6)
+    if begins and not 0 <= pitch <= 127:
+        content.out_of_range += 1
+        return False
+    if begins:
+        held = RawNote(start, stop, pitch, velocity)
+        content.notes.append(held)
+    held.end = stop
+    if kind in ("start", "continue"):
+        tied[pitch] = held
+    return begins
 
 
 @dataclass
@@ -207,29 +236,65 @@ def read_metadata(source: stream.Score) -> Metadata:
     bpm = DEFAULT_TEMPO
     if marks and marks[0].number:
         bpm = float(marks[0].getQuarterBPM() or DEFAULT_TEMPO)
-    return Metadata(time_signature, key_name, min(400.0, max(10.0, bpm)), changes)
+    return Metadata(time_signature, key_name, kept_tempo(bpm), changes)
 
 
-def _parse(path: Path) -> stream.Score:
-    if not path.exists():
-        raise FileFormatError(f"{path} does not exist.")
-    if path.stat().st_size == 0:
-        raise FileFormatError(f"{path.name} is empty (0 bytes): it holds no MusicXML.")
+class _Importer(MusicXMLImporter):
+    """music21's MusicXML reader, calling back after each part: there a slow import can
+    report progress and be cancelled."""
+
+    def __init__(self, after_part: Callable[[], None]):
+        super().__init__()
+        self.after_part = after_part
+
+    def xmlPartToPart(self, mxPart, mxScorePart):
+        part = super().xmlPartToPart(mxPart, mxScorePart)
+        self.after_part()
+        return part
+
+
+def _music21_score(root: Element, name: str, after_part: Callable[[], None]) -> stream.Score:
+    importer = _Importer(after_part)
+    importer.xmlRoot = root
     try:
-        parsed = converter.parse(str(path), format="musicxml", forceSource=True)
+        importer.xmlRootToScore(root, importer.stream)
+    except Cancelled:
+        raise
     except Exception as exc:  # music21 raises many types for broken files
         raise FileFormatError(
-            f"{path.name} is not a readable MusicXML file ({type(exc).__name__}: {exc}). "
+            f"{name} is not a readable MusicXML file ({type(exc).__name__}: {exc}). "
             "Export it again as MusicXML (.musicxml or .mxl) from your notation program."
         ) from None
-    if isinstance(parsed, stream.Opus):
-        parsed = parsed.scores[0]
-    return parsed
+    return importer.stream
 
 
-def read_musicxml(path: str | Path) -> tuple[Score, list[str]]:
+def _stages(name: str, total: int, progress: Progress | None, cancel: Cancel | None
+            ) -> Callable[[], None]:
+    """A callback that counts one stage of the import done, or stops it when cancelled."""
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        if cancel is not None and cancel():
+            raise Cancelled(f"opening {name} cancelled")
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    return advance
+
+
+def read_musicxml(path: str | Path, progress: Progress | None = None,
+                  cancel: Cancel | None = None) -> tuple[Score, list[str]]:
+    """The score in a MusicXML or .mxl file, and notes on what had to change.
+    `progress(done, total)` counts stages: the file checked, each part read by music21,
+    the voices assigned."""
     path = Path(path)
-    source = _parse(path)
+    root = checked_tree(file_bytes(path, "MusicXML"), path.name)
+    advance = _stages(path.name, len(root.findall("part")) + 2, progress, cancel)
+    advance()
+    source = _music21_score(root, path.name, advance)
+    del root
     try:
         meta = read_metadata(source)
     except ScoreError as exc:
@@ -242,10 +307,15 @@ def read_musicxml(path: str | Path) -> tuple[Score, list[str]]:
     ours = sorted(voice_of_name(c.name) or 0 for c in contents) == [0, 1, 2, 3]
     if not any(c.notes for c in contents) and not ours:
         raise FileFormatError(f"{path.name} has no notes: there is nothing to put in four voices.")
+    length = round(max(c.end for c in contents))
+    check_duration(path.name, length, meta.tempo)
     voicing = assign_voices([RawTrack(c.name, c.notes) for c in contents])
     messages = list(voicing.messages)
     if meta.metre_changes:
         messages.append(f"The file changes metre; kept the first ({meta.time_signature}).")
+    left_out = sum(c.out_of_range for c in contents)
+    if left_out:
+        messages.append(f"Left out {left_out} note(s) outside MIDI's pitch range (0-127).")
     fermatas = contents[0].fermatas or set().union(*(c.fermatas for c in contents))
     score = Score(
         voices=voicing.voices,
@@ -253,6 +323,7 @@ def read_musicxml(path: str | Path) -> tuple[Score, list[str]]:
         time_signature=meta.time_signature,
         key=meta.key,
         fermatas=frozenset(fermatas),
-        length=round(max(c.end for c in contents)),
+        length=length,
     )
+    advance()
     return score, messages

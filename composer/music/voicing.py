@@ -93,12 +93,7 @@ def split_polyphony(notes: list[Note]) -> tuple[list[list[Note]], int]:
     for start, group_iter in itertools.groupby(notes, key=lambda n: n.start):
         group = sorted(group_iter, key=lambda n: -n.pitch)
         if len(group) > 4:
-            inner = group[1:-1]
-            best_inner = min(
-                itertools.combinations(inner, 2),
-                key=lambda pair: abs(pair[0].pitch - last_pitch[1])
-                + abs(pair[1].pitch - last_pitch[2]),
-            )
+            best_inner = _nearest_inner_pair(group[1:-1], last_pitch[1], last_pitch[2])
             dropped += len(group) - 4
             group = [group[0], *best_inner, group[-1]]
         best_cost, best_choice = None, None
@@ -114,6 +109,23 @@ def split_polyphony(notes: list[Note]) -> tuple[list[list[Note]], int]:
             _place(voices[v], note)
             last_pitch[v] = note.pitch
     return voices, dropped
+
+
+def _nearest_inner_pair(inner: list[Note], alto: float, tenor: float) -> tuple[Note, Note]:
+    """The pair of inner notes (the higher one for the alto) nearest the alto's and the
+    tenor's last pitches: the pair that trying every pair would pick (the first of equally
+    near ones), in time linear in the chord's size, since a file may stack thousands of
+    notes on one beat."""
+    nearest_below: list[int] = [0] * len(inner)  # for each i, the best tenor after it
+    best = len(inner) - 1
+    for j in range(len(inner) - 1, 0, -1):
+        if abs(inner[j].pitch - tenor) <= abs(inner[best].pitch - tenor):
+            best = j
+        nearest_below[j - 1] = best
+    costs = [abs(inner[i].pitch - alto) + abs(inner[nearest_below[i]].pitch - tenor)
+             for i in range(len(inner) - 1)]
+    i = costs.index(min(costs))
+    return inner[i], inner[nearest_below[i]]
 
 
 def _assign_by_register(tracks: list[tuple[str, list[Note]]]) -> list[int]:
@@ -159,14 +171,14 @@ def assign_voices(tracks: list[RawTrack]) -> Voicing:
     if not quantized:
         return Voicing(((), (), (), ()), messages)
     if len(quantized) > 4:
-        ranked = sorted(quantized, key=lambda t: -len(t[1]))
-        kept, left = ranked[:4], ranked[4:]
+        ranked = sorted(range(len(quantized)), key=lambda i: -len(quantized[i][1]))
+        kept, left = sorted(ranked[:4]), ranked[4:]
         messages.append(
             f"The file has {len(quantized)} tracks with notes; kept the four with the most "
-            f"notes ({', '.join(n for n, _ in kept)}) and left out "
-            f"{', '.join(n for n, _ in left)}."
+            f"notes ({', '.join(quantized[i][0] for i in ranked[:4])}) and left out "
+            f"{', '.join(quantized[i][0] for i in left)}."
         )
-        quantized = [t for t in quantized if t in kept]
+        quantized = [quantized[i] for i in kept]  # by position: tracks may be equal
 
     if all(_is_monophonic(notes) for _, notes in quantized):
         voice_of = _assign_by_register(quantized)

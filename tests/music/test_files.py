@@ -105,7 +105,7 @@ def test_truncated_midi_gives_a_clear_error(tmp_path):
     write_score(tmp_path / "whole.mid", score)
     data = (tmp_path / "whole.mid").read_bytes()
     (tmp_path / "cut.mid").write_bytes(data[: len(data) // 2])
-    with pytest.raises(FileFormatError, match="cut.mid is not a readable MIDI file"):
+    with pytest.raises(FileFormatError, match="cut.mid is truncated: track 2 declares"):
         read_score(tmp_path / "cut.mid")
 
 
