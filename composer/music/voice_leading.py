@@ -6,6 +6,12 @@ breaks the rules a harmony teacher would mark. These measures are the usual ones
 fifths and octaves between any two voices, voices crossing, upper voices spread more than
 an octave apart, notes outside the voices' ranges, and how much of the music lies in one
 diatonic scale. Bach breaks some of them now and then; his rates are the yardstick.
+
+`voice_leading` gives the first counts (the benchmarks' and the sampler's rule);
+`rule_counts` the full set a teacher marks, per chord change: parallels (not across a rest
+or out of a chord under a fermata), hidden fifths and octaves into the outer voices,
+crossings, overlaps, wide spacing and notes out of range. composer.music.style_stats adds
+the distributions a listener hears.
 """
 
 from __future__ import annotations
@@ -104,3 +110,112 @@ def _parallel(before: np.ndarray, now: np.ndarray) -> int | None:
         return None
     was, is_ = (before[0] - before[1]) % 12, (now[0] - now[1]) % 12
     return int(is_) if was == is_ and is_ in (0, 7) else None
+
+
+RULES = ("parallel_fifths", "parallel_octaves", "hidden_fifths", "hidden_octaves",
+         "crossings", "overlaps", "wide_soprano_alto", "wide_alto_tenor", "out_of_range")
+
+
+@dataclass(frozen=True)
+class RuleCounts:
+    """What a harmony teacher marks, counted at chord changes (steps where at least one
+    voice starts a note). Parallels are counted per pair of voices; the others once per
+    chord change that shows them (out_of_range: per note)."""
+
+    chord_changes: int = 0
+    parallel_fifths: int = 0  # two voices a fifth (or twelfth...) apart move the same way
+    # into the same interval again; not out of a rest, nor out of a chord under a fermata
+    parallel_octaves: int = 0  # octaves and unisons, likewise
+    hidden_fifths: int = 0  # soprano and bass move the same way into a fifth, from another
+    # interval, the soprano by leap (more than a whole tone): the textbook's fault
+    hidden_octaves: int = 0  # the same into an octave
+    crossings: int = 0  # a voice sounds below the voice under it
+    overlaps: int = 0  # a voice moves past where its neighbour sounded a moment before
+    wide_soprano_alto: int = 0  # more than an octave between soprano and alto
+    wide_alto_tenor: int = 0  # more than an octave between alto and tenor
+    out_of_range: int = 0  # notes starting outside their voice's range (score.VOICE_RANGES)
+    notes: int = 0  # notes starting
+
+    def per_100(self) -> dict[str, float]:
+        """Each rule per 100 chord changes."""
+        per = 100.0 / max(1, self.chord_changes)
+        return {name: getattr(self, name) * per for name in RULES}
+
+    def __add__(self, other: RuleCounts) -> RuleCounts:
+        mine, theirs = asdict(self), asdict(other)
+        return RuleCounts(**{k: mine[k] + theirs[k] for k in mine})
+
+
+def sounding_pitches(score: Score) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, 4) sounding pitch of each voice, -1 in rests, and where notes start."""
+    tokens = encode(score).grid
+    return pitch_grid(tokens).astype(np.int64), tokens >= NOTE_OFFSET
+
+
+def rule_counts(score: Score, start: int = 0, end: int | None = None) -> RuleCounts:
+    """The rules over the chord changes in start..end; as in `voice_leading`, a change is
+    judged on how it is reached from the step before, so a span's first change on how it
+    joins the music before it."""
+    pitches, onsets = sounding_pitches(score)
+    end = score.length if end is None else min(end, score.length)
+    changes = [t for t in range(max(0, start), end) if onsets[t].any()]
+    counts = dict.fromkeys(RULES, 0)
+    fermatas = sorted(score.fermatas)
+    last_change = max((t for t in range(0, max(0, start)) if onsets[t].any()), default=-1)
+    for now in changes:
+        chord = pitches[now]
+        sounding = chord >= 0
+        heard = chord[sounding]  # a rest between two voices leaves them neighbours
+        counts["crossings"] += bool((np.diff(heard) > 0).any())
+        counts["wide_soprano_alto"] += bool(sounding[0] and sounding[1]
+                                            and chord[0] - chord[1] > 12)
+        counts["wide_alto_tenor"] += bool(sounding[1] and sounding[2]
+                                          and chord[1] - chord[2] > 12)
+        if now > 0 and not _after_fermata(fermatas, last_change, now):
+            before = pitches[now - 1]
+            for upper in range(4):
+                for lower in range(upper + 1, 4):
+                    kind = _parallel(before[[upper, lower]], chord[[upper, lower]])
+                    counts["parallel_fifths"] += kind == 7
+                    counts["parallel_octaves"] += kind == 0
+            hidden = _hidden(before[[0, 3]], chord[[0, 3]])
+            counts["hidden_fifths"] += hidden == 7
+            counts["hidden_octaves"] += hidden == 0
+            counts["overlaps"] += any(_overlap(before, chord, u) for u in range(3))
+        last_change = now
+    notes = 0
+    for voice, (low, high) in enumerate(VOICE_RANGES):
+        started = pitches[max(0, start):end, voice][onsets[max(0, start):end, voice]]
+        notes += len(started)
+        counts["out_of_range"] += int(((started < low) | (started > high)).sum())
+    return RuleCounts(chord_changes=len(changes), notes=notes, **counts)
+
+
+def _after_fermata(fermatas: list[int], last_change: int, now: int) -> bool:
+    """The chord sounding just before `now` holds a fermata: one lies on the step of the
+    last chord change before `now`, or after it."""
+    return any(max(0, last_change) <= f < now for f in fermatas)
+
+
+def _hidden(before: np.ndarray, now: np.ndarray) -> int | None:
+    """7 or 0 when soprano and bass (`before`, `now`: their two pitches) reach a fifth or an
+    octave by similar motion, from a different interval, the soprano leaping."""
+    if (before < 0).any() or (now < 0).any():
+        return None
+    moves = now - before
+    if moves[0] == 0 or moves[1] == 0 or (moves[0] > 0) != (moves[1] > 0):
+        return None
+    if abs(moves[0]) <= 2:
+        return None
+    was, is_ = (before[0] - before[1]) % 12, (now[0] - now[1]) % 12
+    return int(is_) if is_ in (0, 7) and was != is_ else None
+
+
+def _overlap(before: np.ndarray, now: np.ndarray, upper: int) -> bool:
+    """The lower of two neighbouring voices moves above where the upper one sounded, or the
+    upper below where the lower one sounded (all four pitches sounding)."""
+    lower = upper + 1
+    if min(before[upper], before[lower], now[upper], now[lower]) < 0:
+        return False
+    return bool((now[lower] != before[lower] and now[lower] > before[upper])
+                or (now[upper] != before[upper] and now[upper] < before[lower]))
