@@ -1,4 +1,4 @@
-"""`composer train`, `composer evaluate` and `composer generate`."""
+"""`composer train`, `composer evaluate`, `composer generate` and `composer evaluate-music`."""
 
 from __future__ import annotations
 
@@ -93,6 +93,31 @@ def register(subparsers) -> None:
                    "the final one (default: the seed's phrase length, else 2)")
     g.add_argument("-o", "--output", required=True, help="file ending in .mid or .musicxml")
     g.set_defaults(handler=run_generate)
+
+    m = subparsers.add_parser(
+        "evaluate-music", help="is it Bach? rules and style of the networks' music against "
+        "Bach's", description="Score Bach's test chorales, continuations of their first bars "
+        "and harmonizations of their tunes by each network (and the reference network and a "
+        "random writer): voice-leading rules per 100 chord changes and the distance of each "
+        "distribution a listener hears from Bach's. Prints one table and writes it as JSON "
+        "with PNG plots.")
+    m.add_argument("--chorales", type=int, help="only the first N test chorales (default: all)")
+    m.add_argument("--seed-bars", type=int, default=4, help="bars of each chorale to continue")
+    m.add_argument("--bars", type=int, default=8, help="bars each continuation adds")
+    m.add_argument("--samples", type=int, default=2,
+                   help="continuations and harmonizations per chorale and row")
+    m.add_argument("--candidates", type=int, default=1, help="keep the best of N for each")
+    m.add_argument("--temperatures", default="0.7,1.3",
+                   help="continuations at these temperatures too, besides 1.0 ('' for none)")
+    m.add_argument("--models", default="lstm,gru", help="networks: lstm, gru or paths")
+    m.add_argument("--reference", help="the reference checkpoint (default "
+                   "models/reference.pt; 'none' to leave it out)")
+    m.add_argument("--no-random", action="store_true", help="leave out the random writer")
+    m.add_argument("--seed", type=int, default=0, help="random seed: the same run again")
+    m.add_argument("--out-dir", default="benchmarks/results",
+                   help="where music_quality.json and its plots go")
+    m.add_argument("--no-plots", action="store_true", help="write the JSON only")
+    m.set_defaults(handler=run_evaluate_music)
 
 
 def _fail(exc: Exception) -> int:
@@ -189,3 +214,12 @@ def run_generate(args: argparse.Namespace) -> int:
         return _fail(exc)
     print(report)
     return 0
+
+
+def run_evaluate_music(args: argparse.Namespace) -> int:
+    from composer.ml.music_report import run_report
+
+    try:
+        return run_report(args)
+    except (ModelError, OSError) as exc:
+        return _fail(exc)
