@@ -180,7 +180,7 @@ def test_evaluate_prints_the_model_beside_the_baselines(tmp_path, model_file, ch
 
     from composer.music.tokens import pitch_grid
 
-    data = tmp_path / "tiny.json"
+    data = tmp_path / "jsb_data.json"
     grids = [pitch_grid(c.grid).astype(int).tolist() for c in chorales]
     data.write_text(json.dumps({"train": grids[:6], "valid": grids[6:], "test": grids[6:]}))
     out = tmp_path / "table.json"
@@ -204,3 +204,164 @@ def test_new_music_gets_phrase_fermatas_at_the_seed_phrase_length(small_corpus):
     assert phrase_fermatas(score, 240, 400, phrase_bars=0) == frozenset()
     plain = score.with_meta(fermatas=frozenset())
     assert phrase_fermatas(plain, 64, 128) == frozenset({64, 96})
+
+
+# --- hostile checkpoints in every command (issue 13) -----------------------------------
+
+def _jsb_file(tmp_path, chorales):
+    import json
+
+    from composer.music.tokens import pitch_grid
+
+    data = tmp_path / "jsb_data.json"
+    grids = [pitch_grid(c.grid).astype(int).tolist() for c in chorales]
+    data.write_text(json.dumps({"train": grids[:6], "valid": grids[6:], "test": grids[6:]}))
+    return data
+
+
+def _hostile(tmp_path, kind: str):
+    """A checkpoint made for real the way an attacker or a diverged run would make it."""
+    import torch
+
+    model = tiny_model("lstm", hidden=16)
+    payload = {"format": "composer-checkpoint", "version": 1,
+               "config": model.config.to_dict(),
+               "state_dict": {k: v.clone() for k, v in model.state_dict().items()}}
+    if kind == "nan":
+        payload["state_dict"]["rnn.weight_ih_l0"][0, 0] = float("nan")
+    elif kind == "inf":
+        payload["state_dict"]["out.bias"][:] = float("inf")
+    elif kind == "layers":
+        payload["config"]["layers"] = 100_000
+    elif kind == "hidden":
+        payload["config"]["hidden"] = 200_000
+    path = tmp_path / f"{kind}.pt"
+    torch.save(payload, path)
+    return path
+
+
+HOSTILE = [("nan", "the weights hold NaN or infinite values (1 of 768 in rnn.weight_ih_l0)"),
+           ("inf", "the weights hold NaN or infinite values (130 of 130 in out.bias)"),
+           ("layers", "its config cannot be used (layers 100,000 is outside 1 to 16)"),
+           ("hidden", "its config cannot be used (hidden 200,000 is outside 1 to 4,096)")]
+
+
+@pytest.mark.parametrize("kind, problem", HOSTILE)
+def test_generate_refuses_a_hostile_checkpoint_and_writes_nothing(tmp_path, seed_file, capsys,
+                                                                  kind, problem):
+    out = tmp_path / "out.mid"
+    path = _hostile(tmp_path, kind)
+    assert main(["generate", "--from-file", str(seed_file), "--model", str(path),
+                 "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {problem}" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind, problem", HOSTILE)
+def test_evaluate_refuses_a_hostile_checkpoint_before_evaluating(tmp_path, chorales, capsys,
+                                                                 kind, problem):
+    path = _hostile(tmp_path, kind)
+    assert main(["evaluate", str(path), "--data", "jsb", "--jsb-path",
+                 str(_jsb_file(tmp_path, chorales))]) == 2
+    captured = capsys.readouterr()
+    assert f"{path}: {problem}" in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda card: card.write_bytes(b"\xff\xfe{\x00}\x00"), "is not UTF-8 text"),
+    (lambda card: card.write_text('"a card"'), "holds a JSON string"),
+    (lambda card: card.write_text('[{"format": "composer-checkpoint"}]'), "holds a JSON list"),
+    (lambda card: card.write_text("3.5"), "holds a JSON number"),
+    (lambda card: card.write_text('{"format": "composer-checkpoint", "data": '),
+     "is not JSON"),
+    (lambda card: (card.unlink(), card.mkdir()), "is a folder, not a file"),
+    (lambda card: card.write_text('{"format": "composer-checkpoint", "config": {}, '
+                                  '"data": "corpus"}'), "has a str for 'data'"),
+])
+def test_evaluate_reports_a_damaged_card_and_evaluates_the_weights(
+        tmp_path, model_file, chorales, capsys, damage, problem):
+    import json
+
+    from composer.ml.checkpoint import card_path
+
+    damage(card_path(model_file))
+    out = tmp_path / "table.json"
+    assert main(["evaluate", str(model_file), "--data", "jsb", "--jsb-path",
+                 str(_jsb_file(tmp_path, chorales)), "--json", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"composer: warning: the card {card_path(model_file)} {problem}" in captured.err
+    assert "Traceback" not in captured.err and "NLL/note" in captured.out
+    rows = json.loads(out.read_text())
+    assert rows[0]["trained_on"] is None and rows[0]["nll_token"] > 0
+
+
+TRAIN = ["train", "--cell", "gru", "--hidden", "16", "--layers", "1", "--embed", "8",
+         "--window", "16", "--batch-size", "8", "--windows-per-epoch", "8", "--threads", "1",
+         "--data", "jsb"]
+
+
+@pytest.mark.parametrize("kind, problem", HOSTILE)
+def test_train_resume_refuses_a_hostile_checkpoint_before_reading_any_data(
+        tmp_path, capsys, kind, problem):
+    path = _hostile(tmp_path, kind)
+    out = tmp_path / "t.pt"
+    assert main([*TRAIN, "--jsb-path", str(tmp_path / "no-such-data.json"), "--resume",
+                 str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {problem}" in err and "no-such-data" not in err
+    assert not out.exists()
+
+
+def _resume_file(tmp_path, spoil):
+    """A resume file as a run writes it, with its optimizer state spoiled by `spoil`."""
+    import torch
+
+    model = tiny_model("gru", layers=1, hidden=16)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    loss = sum(p.sum() for p in model.parameters())
+    loss.backward()
+    opt.step()
+    state = opt.state_dict()
+    spoil(state["state"])
+    path = tmp_path / "spoiled.resume.pt"
+    save_checkpoint(path, model, model.config, {"command": "test"},
+                    {"optimizer": state, "epoch": 1, "step": 8, "best_nll": 3.0,
+                     "elapsed": 1.0})
+    return path
+
+
+@pytest.mark.parametrize("spoil, problem", [
+    (lambda s: s[2]["exp_avg"].fill_(float("nan")),
+     "the optimizer's exp_avg of parameter 2 holds NaN or infinite values"),
+    (lambda s: s[0].update(exp_avg_sq=s[0]["exp_avg_sq"][:5]),
+     "the optimizer's exp_avg_sq of parameter 0 has shape (5, 12) where the parameter has "
+     "(131, 12)"),
+    (lambda s: s.update({99: {}}),
+     "the optimizer holds state for a parameter 99 this network does not have"),
+])
+def test_train_resume_refuses_a_spoiled_optimizer_state(tmp_path, chorales, capsys, spoil,
+                                                       problem):
+    path = _resume_file(tmp_path, spoil)
+    out = tmp_path / "t.pt"
+    assert main([*TRAIN, "--jsb-path", str(_jsb_file(tmp_path, chorales)), "--resume",
+                 str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: its training state cannot be resumed ({problem}" in err
+    assert not out.exists()
+
+
+def test_train_resume_goes_on_past_a_damaged_card_and_says_so(tmp_path, chorales, capsys):
+    from composer.ml.checkpoint import card_path, load_checkpoint
+    from composer.ml.train import resume_path
+
+    data, out = str(_jsb_file(tmp_path, chorales)), tmp_path / "t.pt"
+    assert main([*TRAIN, "--jsb-path", data, "--epochs", "1", "-o", str(out)]) == 0
+    card_path(resume_path(out)).write_text("[1, 2]")
+    capsys.readouterr()
+    assert main([*TRAIN, "--jsb-path", data, "--epochs", "2", "--resume",
+                 str(resume_path(out)), "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "holds a JSON list" in captured.out and "the new card lists no earlier epochs" \
+        in captured.out
+    assert load_checkpoint(out).card_problem is None
