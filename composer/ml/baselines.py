@@ -114,21 +114,29 @@ class ReferenceSampler(Sampler):
     """A Sampler over the reference network, for benchmarks: the numpy loop, through this
     module's stepper."""
 
-    compiled = None  # Sampler's compiled loop knows only the LSTM and GRU
+    compiled = None  # Sampler's compiled loop steps only the LSTM and GRU
 
     def __init__(self, model: nn.Module) -> None:  # Sampler's own refuses this network
         if not isinstance(model, ReferenceNet):
             raise ModelError("ReferenceSampler takes the reference network")
         self.model = model.eval()
         self.stepper = ReferenceStepper(model)
-        self._lock = threading.Lock()
+        _numpy_loop_only(self)
 
     def _prefix_state(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
-                      batch: int):
+                      batch: int, *_):
         if grid.shape[0] == 0:
             return self.stepper.zero_state(batch)
         tokens = sequence_inputs(grid, fermata, steps_per_bar)["tokens"]
         return self.stepper.prefix_state(tokens, batch)
+
+
+def _numpy_loop_only(sampler: Sampler) -> None:
+    """What Sampler.__init__ sets beside the model and stepper, for its numpy loop: these
+    networks have no compiled loop."""
+    sampler._lock = threading.Lock()
+    sampler._compiled = None
+    sampler._engine = "numpy"
 
 
 def load_reference_sampler(path: str | Path) -> ReferenceSampler:
@@ -169,9 +177,9 @@ class UnigramSampler(Sampler):
     def __init__(self, log_p: np.ndarray) -> None:
         self.model = UnigramNet(log_p).eval()
         self.stepper = _UnigramStepper(log_p)
-        self._lock = threading.Lock()
+        _numpy_loop_only(self)
 
-    def _prefix_state(self, grid, fermata, steps_per_bar, batch):
+    def _prefix_state(self, grid, fermata, steps_per_bar, batch, *_):
         return None
 
 

@@ -40,6 +40,7 @@ from composer.music.style_stats import (
     CADENCES,
     DISTANCE_GROUPS,
     DISTRIBUTIONS,
+    OTHER_CHORD,
     TITLES,
     StyleStats,
     distances,
@@ -482,8 +483,8 @@ def _plot_distributions(res: dict, folder: Path, plt) -> Path:
     fig, axes = plt.subplots(3, 3, figsize=(15, 11))
     for ax, name in zip(axes.flat, panels):
         labels = list(rows[0]["distributions"][name])
-        if name == "chords":
-            labels = labels[:16]
+        if name == "chords":  # the commonest named chords, then all the rest
+            labels = [label for label in labels if label != OTHER_CHORD][:15] + [OTHER_CHORD]
         if name.startswith("intervals"):
             labels = labels[6:-6]  # +-7 semitones: the rest is all but empty
         x = np.arange(len(labels))
