@@ -1,10 +1,12 @@
 """Sampling chorales from a trained network.
 
-The seed is read once by the network's own forward; then the numpy stepper carries the
-recurrent state one token at a time. A region is sampled as a batch of candidates in one
-pass. Forced tokens (locked voices, kept notes) are fed instead of sampled, so one network
-continues, harmonizes a melody, or fills a gap; a free cell may be held to a few tokens (a
-final cadence's chord, composer.ml.endings). When fixed music follows the region, every
+The seed is read once by the network's own forward; then the recurrent state is carried
+one token at a time: by the compiled loop (compiled_sampling, with numba) where it can be
+had, else by the numpy stepper and the numpy loop here, which give the same tokens. A
+region is sampled as a batch of candidates in one pass. Forced tokens (locked voices, kept
+notes) are fed instead of sampled, so one network continues, harmonizes a melody, or fills
+a gap; a free cell may be held to a few tokens (a final cadence's chord,
+composer.ml.endings). When fixed music follows the region, every
 candidate reads it on and the one under which it is most likely wins. The network's
 log-probability of every token drawn is kept, so a caller can show where a candidate is
 unlikely, not only how unlikely it is overall.
@@ -13,12 +15,14 @@ unlikely, not only how unlikely it is overall.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from composer.ml import compiled_sampling
 from composer.ml.blas import single_thread
 from composer.ml.data import sequence_inputs, voice_states
 from composer.ml.errors import ModelError
@@ -124,19 +128,50 @@ def _state_mask_table(ranges: Sequence[tuple[int, int]]) -> np.ndarray:
 class Sampler:
     """Samples from one LSTM or GRU ChoraleRNN."""
 
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(self, model: torch.nn.Module, engine: str = "auto") -> None:
+        """engine: "auto", the compiled loop (compiled_sampling) once it is ready, which the
+        first sampler starts in the background, and the numpy loop until then or where
+        numba cannot be had; "compiled", waiting for it (refused where it cannot be had);
+        "numpy", the numpy loop."""
         if not isinstance(model, ChoraleRNN):
             raise ModelError("sampling needs an LSTM or GRU chorale network; the reference "
                              "network is a benchmark baseline only")
+        if engine not in ("auto", "compiled", "numpy"):
+            raise ModelError(f"engine: auto, compiled or numpy, got {engine!r}")
         self.model = model.eval()
         self.stepper = Stepper(model)
+        self._engine = engine
+        self._compiled: compiled_sampling.CompiledNet | None = None
+        if engine == "compiled":
+            if compiled_sampling.kernels() is None:
+                raise ModelError("the compiled sampler is not available: "
+                                 f"{compiled_sampling.unavailable()}")
+            self._compiled = compiled_sampling.CompiledNet(self.stepper)
+        elif engine == "auto":
+            compiled_sampling.start()
         self._lock = threading.Lock()  # the stepper's buffers serve one generation at a time
 
+    @property
+    def compiled(self) -> compiled_sampling.CompiledNet | None:
+        """The compiled loop sample_grid runs, None while it runs the numpy loop."""
+        if self._compiled is None and self._engine == "auto":
+            kernels = compiled_sampling.kernels(wait=False)
+            if kernels is not None:
+                self._compiled = compiled_sampling.CompiledNet(self.stepper, kernels)
+        return self._compiled
+
+    @property
+    def engine(self) -> str:
+        """"compiled" or "numpy": the loop the next sample_grid runs."""
+        return "numpy" if self.compiled is None else "compiled"
+
     def _prefix_state(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
-                      batch: int):
+                      batch: int, compiled: bool = False):
         if grid.shape[0] == 0:
             return self.stepper.zero_state(batch)
         inputs = sequence_inputs(grid, fermata, steps_per_bar)
+        if compiled:
+            return self._compiled.read(inputs, batch)
         with torch.no_grad():
             _, state = self.model({k: torch.from_numpy(v)[None] for k, v in inputs.items()})
         return self.stepper.state_from_torch(state, batch)
@@ -155,11 +190,26 @@ class Sampler:
         steps = grid.shape[0]
         if not 0 <= start <= end <= steps:
             raise ModelError(f"region {start}-{end} lies outside the score's {steps} steps")
+        args = (grid, fermata, steps_per_bar, start, end, free, options, progress, cancel,
+                choices or {})
+        if self.compiled is not None:
+            try:
+                return self._sample(*args, compiled=True)
+            except compiled_sampling.CompileError as error:
+                warnings.warn(f"the compiled sampler failed, sampling with numpy: {error}",
+                              RuntimeWarning, stacklevel=2)
+                self._compiled, self._engine = None, "numpy"
+        return self._sample(*args, compiled=False)
+
+    def _sample(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int, start: int,
+                end: int, free: np.ndarray, options: SamplingOptions,
+                progress: Progress | None, cancel: Cancel | None, choices: Choices,
+                compiled: bool) -> Sampled:
+        steps = grid.shape[0]
         B = options.candidates
         out = np.repeat(grid[None], B, axis=0)
         log_probs = np.full((B, end - start, 4), np.nan)
         allowed = (_state_mask_table(options.ranges) == 0).astype(np.float32)
-        rules = _Constraints(grid, free, choices or {}, options.avoid_parallels)
         inv_t = 1.0 / options.temperature
         top_p = options.top_p
         rng = np.random.default_rng(options.seed)
@@ -171,65 +221,86 @@ class Sampler:
         prev = np.full(B, BOS if start == 0 else grid[start - 1, 3], dtype=np.int64)
         after_ll = np.zeros(B)
         last = min(steps, end + options.lookahead) if end < steps and B > 1 else end
+        with self._lock, single_thread():
+            state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B,
+                                       compiled)
+            if compiled:
+                self._compiled.sample(
+                    state, out, free, fermata, steps_per_bar, start, end, last, allowed,
+                    *_choice_arrays(choices, steps), options.avoid_parallels, inv_t, top_p,
+                    uniforms, vstate, prev, log_probs, after_ll, NEXT_STATE, STATE_PITCH,
+                    progress, cancel)
+            else:
+                self._loop(state, out, free, fermata, steps_per_bar, start, end, last,
+                           allowed, _Constraints(grid, free, choices, options.avoid_parallels),
+                           inv_t, top_p, uniforms, vstate, prev, log_probs, after_ll,
+                           progress, cancel)
+        if last > end:
+            return Sampled(out, log_probs, after_ll, "after")
+        return Sampled(out, log_probs, np.nansum(log_probs, axis=(1, 2)), "region")
+
+    def _loop(self, state, out: np.ndarray, free: np.ndarray, fermata: np.ndarray,
+              steps_per_bar: int, start: int, end: int, last: int, allowed: np.ndarray,
+              rules: _Constraints, inv_t: float, top_p: float, uniforms: np.ndarray,
+              vstate: np.ndarray, prev: np.ndarray, log_probs: np.ndarray,
+              after_ll: np.ndarray, progress: Progress | None, cancel: Cancel | None) -> None:
+        """The numpy loop over steps start..last: out, vstate, log_probs and after_ll are
+        written in place (compiled_kernels.sample_steps is the same loop compiled)."""
+        B = len(prev)
         rows = np.arange(B)
         total = last - start
         free_rows = free.tolist()
         fermata_flags = [int(f) for f in fermata]
         step_fn = self.stepper.step
-        with self._lock, single_thread():
-            state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B)
-            for step in range(start, last):
-                if cancel is not None and cancel():
-                    raise Cancelled("generation cancelled")
-                pos = step % steps_per_bar
-                ferm = fermata_flags[step]
-                in_region = step < end
-                free_row = free_rows[step]
-                if in_region:
-                    rules.begin(step, vstate, out[:, step])
-                for v in range(4):
-                    sampled = in_region and free_row[v]
-                    voice_state = vstate[:, v]
-                    logits = step_fn(state, prev, voice_state, v, pos, ferm,
-                                     logits=sampled or not in_region)
-                    if sampled:
-                        logits -= logits.max(1, keepdims=True)
-                        if inv_t == 1.0:
-                            e = np.exp(logits)
-                            lse = np.log(e.sum(1))
-                        else:
-                            lse = np.log(np.exp(logits).sum(1))
-                            e = np.exp(logits * inv_t)
-                        e *= allowed[v, voice_state]
-                        rules.apply(e, v, voice_state)
-                        u = uniforms[(step - start) * 4 + v]
-                        if top_p < 1.0:
-                            order = np.argsort(-e, axis=1)
-                            e = np.take_along_axis(e, order, 1)
-                            cs = e.cumsum(1)
-                            e[(cs - e) > top_p * cs[:, -1:]] = 0.0
-                            cs = e.cumsum(1)
-                            tok = order[rows, (cs < u[:, None] * cs[:, -1:]).sum(1)]
-                        else:  # u < 1, so the count stops before the last token
-                            cs = e.cumsum(1)
-                            tok = (cs < u[:, None] * cs[:, -1:]).sum(1)
-                        log_probs[:, step - start, v] = logits[rows, tok] - lse
-                        out[:, step, v] = tok
+        for step in range(start, last):
+            if cancel is not None and cancel():
+                raise Cancelled("generation cancelled")
+            pos = step % steps_per_bar
+            ferm = fermata_flags[step]
+            in_region = step < end
+            free_row = free_rows[step]
+            if in_region:
+                rules.begin(step, vstate, out[:, step])
+            for v in range(4):
+                sampled = in_region and free_row[v]
+                voice_state = vstate[:, v]
+                logits = step_fn(state, prev, voice_state, v, pos, ferm,
+                                 logits=sampled or not in_region)
+                if sampled:
+                    logits -= logits.max(1, keepdims=True)
+                    if inv_t == 1.0:
+                        e = np.exp(logits)
+                        lse = np.log(e.sum(1))
                     else:
-                        tok = out[:, step, v]
-                        if not in_region:
-                            top = logits.max(1, keepdims=True)
-                            lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
-                            after_ll += logits[rows, tok] - lse
-                    vstate[:, v] = NEXT_STATE[voice_state, tok]
-                    if in_region:
-                        rules.placed(v, vstate[:, v])
-                    prev = tok
-                if progress is not None:
-                    progress(step - start + 1, total)
-        if last > end:
-            return Sampled(out, log_probs, after_ll, "after")
-        return Sampled(out, log_probs, np.nansum(log_probs, axis=(1, 2)), "region")
+                        lse = np.log(np.exp(logits).sum(1))
+                        e = np.exp(logits * inv_t)
+                    e *= allowed[v, voice_state]
+                    rules.apply(e, v, voice_state)
+                    u = uniforms[(step - start) * 4 + v]
+                    if top_p < 1.0:
+                        order = np.argsort(-e, axis=1, kind="stable")  # ties: token order
+                        e = np.take_along_axis(e, order, 1)
+                        cs = e.cumsum(1)
+                        e[(cs - e) > top_p * cs[:, -1:]] = 0.0
+                        cs = e.cumsum(1)
+                        tok = order[rows, (cs < u[:, None] * cs[:, -1:]).sum(1)]
+                    else:  # u < 1, so the count stops before the last token
+                        cs = e.cumsum(1)
+                        tok = (cs < u[:, None] * cs[:, -1:]).sum(1)
+                    log_probs[:, step - start, v] = logits[rows, tok] - lse
+                    out[:, step, v] = tok
+                else:
+                    tok = out[:, step, v]
+                    if not in_region:
+                        top = logits.max(1, keepdims=True)
+                        lse = top[:, 0] + np.log(np.exp(logits - top).sum(1))
+                        after_ll += logits[rows, tok] - lse
+                vstate[:, v] = NEXT_STATE[voice_state, tok]
+                if in_region:
+                    rules.placed(v, vstate[:, v])
+                prev = tok
+            if progress is not None:
+                progress(step - start + 1, total)
 
     def generate(self, score: Score, start: int, end: int, voices: Iterable[int] = range(4),
                  keep: Iterable[NoteRef] = (), options: SamplingOptions = SamplingOptions(),
@@ -359,6 +430,22 @@ def _choice_masks(choices: Choices) -> dict[tuple[int, int], np.ndarray]:
         mask[list(tokens)] = 1.0
         masks[cell] = mask
     return masks
+
+
+def _choice_arrays(choices: Choices, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`choices` as the compiled loop reads them: for each cell of steps + 1 (the loop looks
+    a step ahead), the row of the masks (n, vocabulary) it is held to or -1, and whether it
+    is held to a chord (_Constraints.chord_cells)."""
+    index = np.full((steps + 1, 4), -1, dtype=np.int64)
+    chord = np.zeros((steps + 1, 4), dtype=bool)
+    masks = _choice_masks(choices)
+    rows = np.zeros((max(len(masks), 1), VOCAB_SIZE), dtype=np.float32)
+    for i, ((step, v), mask) in enumerate(masks.items()):
+        rows[i] = mask
+        if 0 <= step < steps and 0 <= v < 4:
+            index[step, v] = i
+            chord[step, v] = any(t >= NOTE_OFFSET for t in choices[step, v])
+    return index, rows, chord
 
 
 def _ban_parallels(e: np.ndarray, before: list[list[int]], known: list[list[int]], v: int,
