@@ -1,5 +1,5 @@
-"""The Notes toolbar (tool, voice, grid, note length), and the rule every toolbar editor
-follows: once a value is chosen, the keys go back to the piano roll.
+"""The Notes toolbar (tool, voice, grid, note length), and the rule every toolbar and panel
+editor follows: once a value is chosen, the keys go back to the piano roll.
 
 A spin box or combo box keeps the focus after a choice, and keeps the keys with it: after
 typing a tempo, 1-4, D and Space would go into the box. Enter or a choice from a list
@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLabel, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QLabel,
+    QToolBar,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from composer.gui.main_window import MainWindow
@@ -45,10 +52,14 @@ class _FocusReturn(QObject):
         self._target.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-def hand_focus_back(toolbar: QToolBar, target: QWidget) -> None:
-    """Make every spin box and combo box of `toolbar` return the keys to `target`."""
-    filter_ = _FocusReturn(target, toolbar)
-    for box in toolbar.findChildren(QAbstractSpinBox) + toolbar.findChildren(QComboBox):
+def hand_focus_back(container: QWidget, target: QWidget) -> None:
+    """Make every spin box and combo box in `container` (a toolbar, a panel) return the
+    keys to `target`, and its buttons and ticks leave them there when clicked: a click on
+    a radio button should not take Tab and Enter away from the piano roll."""
+    filter_ = _FocusReturn(target, container)
+    for button in container.findChildren(QAbstractButton):
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    for box in container.findChildren(QAbstractSpinBox) + container.findChildren(QComboBox):
         box.installEventFilter(filter_)
         if isinstance(box, QComboBox):
             box.activated.connect(lambda _index: filter_.give_back())

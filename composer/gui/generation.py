@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMenu, QMessageBox
 
 from composer.gui.confidence import ConfidenceModel
+from composer.gui.editor_toolbars import hand_focus_back
 from composer.gui.generation_controller import (
     GenerationController,
     Request,
@@ -58,6 +59,8 @@ def install_generation(window: MainWindow) -> Generation:
     panel = GenerationPanel(controller, actions, window)
     wiring.panel = panel
     window.add_dock(panel, tab_with="mixerDock")
+    panel.toggleViewAction().setText("Generate &Panel")
+    hand_focus_back(panel, window.roll)
     history = window.findChild(QDockWidget, "historyDock")
     if history is not None:  # the first launch's layout; a saved one wins over it
         window.resizeDocks([history, panel], [160, 560], Qt.Orientation.Vertical)
@@ -70,6 +73,10 @@ def install_generation(window: MainWindow) -> Generation:
     menu.addActions([actions["view.confidence"], panel.toggleViewAction()])
     window.add_menu(menu)
     wiring.connect()
+    app = QApplication.instance()
+    if app is not None:  # a network call still running when Python winds down would crash
+        app.aboutToQuit.connect(controller.cancel)
+        app.aboutToQuit.connect(lambda: network_pool().waitForDone(10_000))
     return Generation(controller, confidence, panel, menu)
 
 
@@ -117,6 +124,7 @@ class _Wiring(QObject):
     def connect(self) -> None:
         w, c, panel = self.window, self.controller, self.panel
         c.candidatesChanged.connect(self._show_candidate)
+        c.candidatesChanged.connect(self._keys_to_the_roll)
         c.currentChanged.connect(lambda _index: self._show_candidate())
         c.busyChanged.connect(self._update_actions)
         c.settingsChanged.connect(self._show_span)
@@ -162,8 +170,9 @@ class _Wiring(QObject):
         """Read the chosen network in the background, so Generate starts at once."""
         network = self.controller.settings.network
         task = Task(lambda _p, _c: load_sampler(network))
-        task.signals.failed.connect(lambda message: self.window.status_message(
-            f"The {Path(network).name} network cannot be read: {message}", 15000))
+        task.signals.finished.connect(lambda _s: self.window.report_problem("network", None))
+        task.signals.failed.connect(lambda message: self.window.report_problem(
+            "network", f"The {Path(network).name} network cannot be read: {message}"))
         task.start(network_pool())
 
     def _failed(self, message: str) -> None:
@@ -198,6 +207,11 @@ class _Wiring(QObject):
             return self.window.part(Playback).controller
         except LookupError:
             return None
+
+    def _keys_to_the_roll(self) -> None:
+        """New candidates are in the roll, and so are the keys that step through them."""
+        if self.controller.pending is not None:
+            self.window.roll.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_span(self) -> None:
         s, doc = self.controller.settings, self.window.document

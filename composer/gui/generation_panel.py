@@ -108,6 +108,9 @@ class GenerationPanel(QDockWidget):
         layout.addWidget(hint)
         self.candidates = QListWidget()
         self.candidates.setMaximumHeight(130)
+        # Tab, Shift+Tab and Enter on the roll do what a focused list would: the keys stay
+        # with the roll, where the candidates are drawn.
+        self.candidates.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.candidates.currentRowChanged.connect(self._candidate_clicked)
         layout.addWidget(self.candidates)
         row = QHBoxLayout()

@@ -1,7 +1,9 @@
 """Which bars a harmonization or a regeneration works on, from what the user marked.
 
 Harmonize takes the selection's span, else the loop range, else the whole score;
-Regenerate takes the loop range, else the selected notes' span. Spans are widened to whole
+Regenerate takes the loop range, else the selected notes' span. A single selected note does
+not narrow a harmonization: the note just drawn is selected, and a tune drawn note by note
+would otherwise be harmonized in its last bar only. Spans are widened to whole
 bars: a musician asks for "bars 5-8", and the network's phrases run by the bar.
 """
 
@@ -45,6 +47,8 @@ def span_for(mode: str, score: Score, selection: Collection[NoteRef],
              loop: tuple[int, int] | None) -> Span:
     selected = _selection_span(selection)
     if mode == "harmonize":
+        if len(selection) < 2:
+            selected = None
         if score.length == 0:
             raise NoSpan("Draw or open a tune first: Harmonize keeps the ticked voices and "
                          "writes the others under them.")

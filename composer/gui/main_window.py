@@ -10,11 +10,12 @@ the menu bar.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui import icons
+from composer.gui import icons, theme
 from composer.gui.actions import ActionCollection
 from composer.gui.chorale_browser import ChoraleBrowser, CorpusLoader
 from composer.gui.document import ScoreDocument
@@ -99,10 +100,10 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.roll.setFocus()
         if not self.settings.isWritable():
-            QTimer.singleShot(0, lambda: self.status_message(
-                f"Settings cannot be saved to {self.settings.fileName()}: the layout, recent "
-                "files and choices made now will not be kept. Make that folder writable.",
-                20000))
+            self.report_problem("settings", (
+                f"Settings cannot be saved: {self.settings.fileName()} cannot be written, so "
+                "the layout, recent files and choices made now will not be kept. Make that "
+                "folder writable."))
 
     def _connect_document(self) -> None:
         self.document.pathChanged.connect(self._update_title)
@@ -179,6 +180,26 @@ class MainWindow(QMainWindow):
     def status_message(self, text: str, milliseconds: int = 8000) -> None:
         self.statusBar().showMessage(text, milliseconds)
 
+    def report_problem(self, topic: str, text: str | None) -> None:
+        """Something missing that stays missing (a network, the settings folder): shown in
+        the status bar until it is fixed, where a passing message would be wiped by the
+        first tooltip; None when it is fixed."""
+        if text:
+            self._problems[topic] = text
+        else:
+            self._problems.pop(topic, None)
+        label = self.problem_label
+        label.setVisible(bool(self._problems))
+        if self._problems:
+            first = next(iter(self._problems.values()))
+            more = len(self._problems) - 1
+            label.setText("⚠ " + first.split(":")[0] + (f" (+{more} more)" if more else ""))
+            label.setToolTip("<p>" + "</p><p>".join(html.escape(t) for t in
+                                                     self._problems.values()) + "</p>")
+
+    def problems(self) -> dict[str, str]:
+        return dict(self._problems)
+
     # --- construction --------------------------------------------------------------------
     def _create_menus(self) -> None:
         a = self.action
@@ -249,6 +270,11 @@ class MainWindow(QMainWindow):
 
     def _create_status_bar(self) -> None:
         status = self.statusBar()
+        self._problems: dict[str, str] = {}
+        self.problem_label = QLabel()
+        self.problem_label.setStyleSheet(f"color: {theme.WARNING.name()};")
+        self.problem_label.hide()
+        status.addWidget(self.problem_label)
         self.hover_label = QLabel()
         self.hover_label.setMinimumWidth(260)
         self.voice_label = QLabel()

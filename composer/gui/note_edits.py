@@ -146,7 +146,8 @@ def resize(score: Score, refs: Sequence[NoteRef], delta: int) -> Edit | None:
 
 def add(score: Score, voice: int, note: Note) -> Edit:
     new_score = score.add_note(voice, note)
-    return Edit(_named("Add note", score, new_score, placed=[(voice, note)]), new_score,
+    name = f"Add {spell(note.pitch, score.key)}"  # the History then reads as the music
+    return Edit(_named(name, score, new_score, placed=[(voice, note)]), new_score,
                 frozenset({(voice, note)}))
 
 

@@ -87,6 +87,8 @@ class FileOpener(QObject):
         if task is not self._task:
             return
         self._task = None
+        if task.cancelled:  # asked to stop, even if the reading had just finished
+            result = None
         if isinstance(result, OpenFailure):
             self.refused.emit(path, result.reason)
         elif result is not None:

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QResizeEvent,
+    QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
@@ -49,7 +50,6 @@ from composer.gui.roll_overlays import (
     SURPRISING,
     PendingNotes,
     confidence_color,
-    paint_legend,
     paint_pending,
     paint_surprise_outline,
 )
@@ -124,6 +124,7 @@ class PianoRollView(QAbstractScrollArea):
         self._play_position: float | None = None  # the sounding step while playing
         self._painted_playhead_x: float | None = None
         self._follow_playback = True
+        self._shown = False
         self._pending: PendingNotes | None = None
         self._confidence: dict[NoteRef, float] | None = None
         self._note_font = QFont()
@@ -245,9 +246,10 @@ class PianoRollView(QAbstractScrollArea):
         return self._confidence
 
     def set_confidence(self, probabilities: dict[NoteRef, float] | None) -> None:
-        """Shade each note by the probability the network gave it (None: plain colours)."""
+        """Shade each note by the probability the network gave it (None: plain colours);
+        the ruler carries the legend."""
         self._confidence = probabilities
-        self.viewport().update()
+        self._repaint_all()
 
     def pitch_label(self, pitch: int) -> str:
         """A pitch's name as the score's key spells it."""
@@ -477,26 +479,39 @@ class PianoRollView(QAbstractScrollArea):
         return bool(self._clip)
 
     # --- keys: only those of a gesture in progress ----------------------------------------
+    def _dragging(self) -> bool:
+        return self._gesture is not None or self.ruler.dragging
+
     def event(self, event: QEvent) -> bool:
-        if (event.type() == QEvent.Type.ShortcutOverride and self._gesture is not None
+        if (event.type() == QEvent.Type.ShortcutOverride and self._dragging()
                 and event.key() == Qt.Key.Key_Escape):
             event.accept()  # Escape cancels the drag instead of reaching the actions
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape and self._gesture is not None:
+        if event.key() == Qt.Key.Key_Escape and self._dragging():
             self.cancel_gesture()
             event.accept()
             return
         super().keyPressEvent(event)
 
     def cancel_gesture(self) -> None:
-        """Drop the gesture in progress: its release will change nothing."""
+        """Drop the drag in progress, on the notes or the ruler: its release changes
+        nothing."""
+        self.ruler.cancel()
         gesture, self._gesture = self._gesture, None
         if gesture is not None:
             gesture.cancel()
             self.viewport().update()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first time the roll is seen: the music (or the voices' middle) in view,
+        whatever the window's height."""
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.show_start()
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -650,8 +665,6 @@ class PianoRollView(QAbstractScrollArea):
         self._painted_playhead_x = x
         painter.setPen(QPen(theme.PLAYHEAD, 1.5))
         painter.drawLine(QLineF(x, clip.top(), x, clip.bottom() + 1))
-        if self._confidence is not None:
-            paint_legend(self, painter)
         if self.hasFocus():
             self._paint_focus_frame(painter)
         painter.end()

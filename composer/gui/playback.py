@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.audio.render import render_to_wav
+from composer.gui.editor_toolbars import hand_focus_back
 from composer.gui.playback_mixer import MixerPanel
 from composer.gui.transport import SOUNDFONT_HINT, TransportController, TransportToolBar
 from composer.gui.workers import Task
@@ -151,6 +152,7 @@ def install_playback(
     window.add_toolbar(toolbar, before="notesToolBar")
     mixer_panel = MixerPanel(controller, window)
     window.add_dock(mixer_panel)
+    hand_focus_back(mixer_panel, window.roll)
     wav_exporter = WavExporter(window, controller)
     add("file.export_wav", "Export &WAV…", action=wav_exporter.action)
     window.add_file_action(wav_exporter.action, "export")

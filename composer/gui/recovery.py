@@ -220,7 +220,7 @@ def install_recovery(window: MainWindow) -> Autosave:
     """A part for `MainWindow(parts=...)`: autosave now, the offer to restore once shown."""
     autosave = Autosave(window, recovery_folder())
     if autosave.problem:
-        QTimer.singleShot(0, lambda: window.status_message(autosave.problem, 20000))
+        window.report_problem("autosave", autosave.problem)
     else:
         QTimer.singleShot(0, lambda: offer_recovery(window, autosave))
     app = QApplication.instance()

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPe
 from PySide6.QtWidgets import QWidget
 
 from composer.gui import theme
+from composer.gui.roll_overlays import paint_legend
 from composer.music.score import VOICE_RANGES, Score
 
 if TYPE_CHECKING:
@@ -82,7 +83,23 @@ class Ruler(QWidget):
         self._view = view
         self._press_x: float | None = None
         self._dragging = False
+        self._before: tuple[tuple[int, int] | None, bool] = (None, False)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    @property
+    def dragging(self) -> bool:
+        """A loop range is being dragged (Escape then cancels it)."""
+        return self._press_x is not None
+
+    def cancel(self) -> None:
+        """Escape during a drag: the loop range and looping as they were at the press."""
+        if self._press_x is not None:
+            loop, looping = self._before
+            document = self._view.document
+            document.set_loop_range(loop)
+            document.set_looping(looping)
+            self._press_x = None
+            self._dragging = False
 
     def _step_at(self, x: float, rounding=round) -> int:  # noqa: ANN001 - round or floor
         view = self._view
@@ -91,6 +108,8 @@ class Ruler(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and event.position().x() >= KEYBOARD_WIDTH:
+            document = self._view.document
+            self._before = (document.loop_range, document.looping)
             self._press_x = event.position().x()
             self._dragging = False
 
@@ -126,6 +145,8 @@ class Ruler(QWidget):
         self._paint_ticks(painter, view.document.score, first, last)
         self._paint_fermatas(painter, view.document.score, first, last)
         self._paint_playhead(painter)
+        if view.confidence is not None:
+            paint_legend(painter, self.width() - KEYBOARD_WIDTH, view.active_voice)
         painter.end()
 
     def _paint_loop(self, painter: QPainter) -> None:
@@ -170,18 +191,27 @@ class Ruler(QWidget):
 
     def _paint_fermatas(self, painter: QPainter, score: Score, first: float,
                         last: float) -> None:
-        coords = self._view.coords
+        """The score's fermatas, and a pending candidate's own in its colour, so its
+        cadence shows before it is kept."""
+        pending = self._view.pending
+        marks = [(step, theme.FERMATA) for step in score.fermatas]
+        if pending is not None:
+            marks += [(step, theme.PENDING_FERMATA) for step in pending.fermatas]
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for step in sorted(score.fermatas):
+        for step, color in sorted(marks):
             if first - 4 <= step <= last:
-                x = coords.x_of_step(step) + min(8.0, coords.step_width * 2)
-                painter.setPen(QPen(theme.FERMATA, 1.4))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawArc(QRectF(x - 6, 19, 12, 10), 0, 180 * 16)
-                painter.setBrush(theme.FERMATA)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.drawEllipse(QPointF(x, 25.5), 1.4, 1.4)
+                self._paint_fermata(painter, step, color)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _paint_fermata(self, painter: QPainter, step: int, color: QColor) -> None:
+        coords = self._view.coords
+        x = coords.x_of_step(step) + min(8.0, coords.step_width * 2)
+        painter.setPen(QPen(color, 1.4))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawArc(QRectF(x - 6, 19, 12, 10), 0, 180 * 16)
+        painter.setBrush(color)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(QPointF(x, 25.5), 1.4, 1.4)
 
     def _paint_playhead(self, painter: QPainter) -> None:
         height = self.height()

@@ -32,12 +32,14 @@ class PendingNotes:
     end: int
     voices: tuple[int, ...]
     notes: tuple[NoteRef, ...]
+    fermatas: frozenset[int] = frozenset()  # the candidate's, where it writes (its cadence)
 
     @classmethod
     def of(cls, score: Score, start: int, end: int, voices: tuple[int, ...]) -> PendingNotes:
         notes = tuple((v, n) for v in voices for n in score.voices[v]
                       if n.end > start and n.start < end)
-        return cls(start, end, voices, notes)
+        return cls(start, end, voices, notes,
+                   frozenset(f for f in score.fermatas if start <= f < end))
 
     def replaces(self, voice: int, note: Note) -> bool:
         """True for a document note the candidate would overwrite (drawn as a ghost)."""
@@ -80,27 +82,27 @@ def paint_surprise_outline(painter: QPainter, rect: QRectF) -> None:
     painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 3, 3)
 
 
-def paint_legend(view: PianoRollView, painter: QPainter) -> None:
-    """What the shades mean, in the top-right corner of the notes area."""
-    font = QFont(view.font())
-    font.setPointSizeF(8)
+def paint_legend(painter: QPainter, right: float, voice: int) -> None:
+    """What the shades mean, in one line ending at x = `right` in the ruler's top half,
+    where it hides no note and no click meant for the roll lands on it."""
+    font = QFont(painter.font())
+    font.setPointSizeF(7.5)
     painter.setFont(font)
-    width, row = 178, 17
-    box = QRectF(view.viewport().width() - width - 10, 8, width, row * (len(LEGEND) + 1) + 8)
+    metrics = painter.fontMetrics()
+    items = [(p, f"{label} {p:.0%}") for p, label in LEGEND]
+    width = 8 + sum(22 + metrics.horizontalAdvance(text) + 10 for _, text in items)
+    box = QRectF(right - width - 4, 1, width, 16)
     painter.setPen(QPen(theme.LEGEND_BORDER, 1))
     painter.setBrush(theme.LEGEND_BACKGROUND)
-    painter.drawRoundedRect(box, 4, 4)
-    painter.setPen(theme.LEGEND_TEXT)
-    painter.drawText(QRectF(box.left() + 8, box.top() + 4, width - 12, row),
-                     Qt.AlignmentFlag.AlignVCenter, "Network's confidence")
-    for i, (probability, label) in enumerate(LEGEND):
-        top = box.top() + 4 + row * (i + 1)
-        swatch = QRectF(box.left() + 8, top + 3, 26, row - 6)
+    painter.drawRoundedRect(box, 3, 3)
+    x = box.left() + 6
+    for probability, text in items:
+        swatch = QRectF(x, box.top() + 4, 16, 8)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(confidence_color(view.active_voice, probability, True))
+        painter.setBrush(confidence_color(voice, probability, True))
         painter.drawRoundedRect(swatch, 2, 2)
         if probability < SURPRISING:
             paint_surprise_outline(painter, swatch)
         painter.setPen(theme.LEGEND_TEXT)
-        painter.drawText(QPointF(swatch.right() + 8, top + row - 5),
-                         f"{label} ({probability:.0%})")
+        painter.drawText(QPointF(swatch.right() + 5, box.top() + 12), text)
+        x = swatch.right() + 5 + metrics.horizontalAdvance(text) + 10

@@ -98,3 +98,5 @@ SURPRISE = QColor("#ff7a3d")
 LEGEND_BACKGROUND = QColor(20, 22, 28, 215)
 LEGEND_BORDER = QColor("#3a3f4b")
 LEGEND_TEXT = QColor("#d8dbe2")
+PENDING_FERMATA = QColor("#c7a6ff")
+WARNING = QColor("#f0b35a")  # a problem the user should fix: missing parts, bad files

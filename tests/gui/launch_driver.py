@@ -34,7 +34,9 @@ def layout(window: MainWindow) -> dict:
                              "visible": t.isVisible(), "rect": _rect(window, t)}
             for t in window.findChildren(QToolBar)}
     return {"menu": _rect(window, window.menuBar()), "docks": docks, "toolbars": bars,
-            "size": [window.width(), window.height()], "title": window.windowTitle()}
+            "size": [window.width(), window.height()], "title": window.windowTitle(),
+            "notes": [[v, n.start, n.duration, n.pitch] for v, n in
+                      window.document.score.notes()]}
 
 
 def main(out: str, move: str, files: list[str]) -> None:

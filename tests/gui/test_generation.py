@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from composer.gui.chorale_browser import seed_of
 from composer.gui.generation import Generation, install_generation
+from composer.gui.generation_controller import network_pool
 from composer.gui.main_window import MainWindow
 from composer.gui.playback import Playback, install_playback
 from composer.music.score import Note, Score
@@ -37,6 +38,7 @@ def gwindow(qtbot, settings, small_corpus):
     roll.verticalScrollBar().setValue(int((127 - 84) * 8))
     yield window
     generation(window).controller.cancel()
+    network_pool().waitForDone(30_000)  # nothing of this test runs on into the next
     window.document.undo_stack.setClean()
     window.close()
     window.deleteLater()
@@ -95,6 +97,22 @@ def test_continue_from_the_end_shows_candidates_and_enter_keeps_one_as_one_undo_
     assert document.undo_stack.undoText() == "Continue 2 bars"
     key(roll, Qt.Key.Key_Z, CTRL)
     assert document.score == seed
+
+
+def test_after_clicking_in_the_panel_the_candidate_keys_still_work(qtbot, gwindow, seed):
+    """Keys go to whatever has the focus after the clicks a person makes in the panel."""
+    gwindow.document.reset(seed)
+    panel, controller = generation(gwindow).panel, generation(gwindow).controller
+    bar = seed.steps_per_bar
+    gwindow.document.set_loop_range((bar, 2 * bar))
+    QTest.mouseClick(panel.modes.button(2), LEFT)  # Regenerate
+    QTest.mouseClick(panel.rewrite.boxes[1], LEFT)
+    QTest.mouseClick(panel.generate_button, LEFT)
+    qtbot.waitUntil(lambda: controller.pending is not None, timeout=30000)
+    QTest.keyClick(gwindow.focusWidget(), Qt.Key.Key_Tab)
+    assert controller.current == 1
+    QTest.keyClick(gwindow.focusWidget(), Qt.Key.Key_Return)
+    assert controller.pending is None and gwindow.document.undo_stack.count() == 1
 
 
 def test_continue_from_the_playhead_replaces_what_follows_it(qtbot, gwindow, seed):
@@ -191,7 +209,7 @@ def test_an_edit_while_candidates_are_pending_drops_them(qtbot, gwindow, seed):
     click(roll, point(roll, 1, 100))  # draws a note: an edit
     assert generation(gwindow).controller.pending is None and roll.pending is None
     assert gwindow.document.undo_stack.count() == 1
-    assert gwindow.document.undo_stack.undoText().startswith("Add note")
+    assert gwindow.document.undo_stack.undoText().startswith("Add ")
 
 
 def test_listening_plays_the_score_with_the_current_candidate_in_place(qtbot, gwindow, seed):
@@ -267,3 +285,14 @@ def test_the_panel_settings_are_kept_for_the_next_launch(qtbot, gwindow, setting
         again.document.undo_stack.setClean()
         again.close()
         again.deleteLater()
+
+
+def test_a_tune_drawn_note_by_note_is_harmonized_whole_not_in_its_last_bar(gwindow):
+    """The note just drawn is selected; it must not narrow the harmonization to its bar."""
+    roll = gwindow.roll
+    roll.set_zoom(8.0, 8.0)
+    for step, pitch in ((0, 72), (16, 74), (32, 76)):
+        click(roll, point(roll, step, pitch))
+    assert len(roll.selection) == 1
+    choose(gwindow, "harmonize")
+    assert generation(gwindow).panel.range_label.text() == "Bars 1–3 (the whole score)"

@@ -106,6 +106,21 @@ def test_escape_in_the_middle_of_a_rubber_band_gives_back_the_selection(full_win
     assert roll.selection == {(0, a)}
 
 
+def test_escape_in_the_middle_of_a_ruler_drag_keeps_the_loop_as_it_was(full_window):
+    roll, document = full_window.roll, full_window.document
+    document.set_loop_range((0, 8))
+    document.set_looping(False)
+    ruler = roll.ruler
+    x0 = roll.viewport().geometry().left() - ruler.geometry().left()
+    y = ruler.height() // 2
+    QTest.mousePress(ruler, LEFT, NONE, QPoint(x0 + int(16 * roll.step_width), y))
+    QTest.mouseMove(ruler, QPoint(x0 + int(24 * roll.step_width), y))
+    assert document.loop_range == (16, 24)
+    key(roll, Qt.Key.Key_Escape)
+    QTest.mouseRelease(ruler, LEFT, NONE, QPoint(x0 + int(28 * roll.step_width), y))
+    assert document.loop_range == (0, 8) and not document.looping
+
+
 def test_after_typing_a_tempo_enter_gives_the_keys_back_to_the_roll(full_window, qtbot):
     roll, tempo = full_window.roll, full_window.score_bar.tempo
     tempo.setFocus()

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QProgressDialog,
 )
 
-from composer.gui.app import run_app
 from composer.gui.chorale_browser import ChoraleBrowser
 from composer.gui.main_window import MainWindow
 from composer.music.files import read_score, write_score
@@ -429,34 +428,6 @@ def test_chorale_browser_reports_a_loading_failure(qtbot):
     browser.show()
     qtbot.waitUntil(lambda: "could not be read" in browser.progress_label.text())
     assert "music21 corpus missing" in browser.progress_label.text()
-
-
-def test_run_app_opens_the_file_named_on_the_command_line(qtbot, tmp_path):
-    path = tmp_path / "start.mid"
-    write_score(path, rich_score())
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      str(tmp_path / "settings"))
-    seen = {}
-
-    def check():
-        try:
-            win = next(w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, MainWindow) and w.isVisible())
-            qtbot.waitUntil(lambda: win.document.path == path)
-            seen["score"] = win.document.score
-            seen["title"] = win.windowTitle()
-            win.close()
-        finally:
-            QApplication.exit(0)
-
-    QTimer.singleShot(0, check)
-    try:
-        assert run_app([str(path)]) == 0
-    finally:
-        QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
-    assert seen["score"] == rich_score()
-    assert seen["title"] == "start.mid[*] — Composer"
 
 
 def test_tempo_metre_and_key_edits_are_undoable_steps(window):

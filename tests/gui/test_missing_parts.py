@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from composer.gui.generation import Generation, install_generation
+from composer.gui.generation_controller import network_pool
 from composer.gui.main_window import MainWindow
 from composer.ml import checkpoint
 from composer.music.score import Note
@@ -26,10 +27,10 @@ def test_without_the_shipped_networks_the_app_says_so_and_editing_works(
     window.show()
     qtbot.waitExposed(window)
     try:
-        qtbot.waitUntil(lambda: "missing" in window.statusBar().currentMessage(),
-                        timeout=20000)
-        said = window.statusBar().currentMessage()
-        assert "lstm" in said and "make run" in said
+        qtbot.waitUntil(lambda: "network" in window.problems(), timeout=20000)
+        said = window.problems()["network"]
+        assert "lstm" in said and "missing" in said and "make run" in said
+        assert window.problem_label.isVisible() and "lstm" in window.problem_label.toolTip()
         roll = window.roll
         roll.set_zoom(16.0, 12.0)
         roll.verticalScrollBar().setValue(int((127 - 84) * 12))
@@ -40,6 +41,7 @@ def test_without_the_shipped_networks_the_app_says_so_and_editing_works(
         assert "shipped lstm network is missing" in warned[0]
         assert window.document.score.voices[0] == (Note(0, 4, 72),)
     finally:
+        network_pool().waitForDone(30_000)
         window.document.undo_stack.setClean()
         window.close()
         window.deleteLater()
@@ -54,8 +56,9 @@ def test_settings_that_cannot_be_saved_are_named_and_the_app_works(qtbot, tmp_pa
     window.show()
     qtbot.waitExposed(window)
     try:
-        qtbot.waitUntil(lambda: "cannot be saved" in window.statusBar().currentMessage())
-        assert "Make that folder writable" in window.statusBar().currentMessage()
+        said = window.problems()["settings"]
+        assert "cannot be saved" in said and "Make that folder writable" in said
+        assert window.problem_label.isVisible()
         window.document.apply("Edit", window.document.score.add_note(0, Note(0, 4, 60)))
         assert window.document.modified
     finally:

@@ -78,7 +78,7 @@ def test_adding_over_notes_names_what_it_shortens_and_removes():
     notes = (Note(0, 4, 60), Note(4, 2, 62), Note(6, 4, 64))
     edit = note_edits.add(score_of(notes), 0, Note(2, 6, 67))
     assert edit.score.voices[0] == (Note(0, 2, 60), Note(2, 6, 67), Note(8, 2, 64))
-    assert edit.name == "Add note (shortens 2 notes, removes D4)"
+    assert edit.name == "Add G4 (shortens 2 notes, removes D4)"
 
 
 def test_moving_onto_an_equal_repeated_note_names_the_one_it_replaces():

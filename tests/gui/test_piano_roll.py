@@ -27,7 +27,7 @@ def test_click_on_empty_grid_adds_a_note_of_the_current_length_in_the_active_voi
     score = window.document.score
     assert score.voices[2] == (Note(5, 4, 60),)
     assert score.note_count() == 1
-    assert window.document.undo_stack.undoText() == "Add note"
+    assert window.document.undo_stack.undoText() == "Add C4"
     assert roll.selection == {(2, Note(5, 4, 60))}
 
 

@@ -84,7 +84,8 @@ def test_a_second_launch_with_a_file_looks_like_the_first(tmp_path, x_server):
     write_score(path, Score(((Note(0, 4, 72),), (), (), ())))
     first = launch(tmp_path, x_server, "first", "stay", path)
     second = launch(tmp_path, x_server, "second", "stay", path)
-    assert second["title"].startswith("tune.mid")
+    assert second["title"].startswith("tune.mid")  # `composer FILE` opened the file
+    assert second["notes"] == [[0, 0, 4, 72]]
     assert second["docks"] == first["docks"] and second["toolbars"] == first["toolbars"]
     assert_nothing_overlaps(second)
 
