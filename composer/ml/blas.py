@@ -14,7 +14,8 @@ MKL's thread-local one. Every other thread keeps its own, before, during and aft
 numpy's OpenBLAS has only a process-wide count, so it is not touched; the stepper keeps its
 products off OpenBLAS where OpenBLAS would spread them over threads (see stepper.py). Where
 torch's OpenMP setters cannot be found (a build without OpenMP), the counts are left alone:
-slower on a busy machine, never another thread's business.
+slower on a busy machine, never another thread's business. The compiled sampling loop
+(compiled_kernels) calls neither torch nor BLAS: it runs on the sampling thread alone.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ does only that arithmetic, in preallocated buffers:
   (sigmoid(x) = 0.5 * tanh(x / 2) + 0.5); LSTM gates are reordered i, f, o, g so the
   sigmoids are one slice; the GRU's input and hidden products share one block matrix.
 
-It gives the same probabilities as the network's forward (tests/ml pin that down).
+It gives the same probabilities as the network's forward (tests/ml pin that down). The
+sampler's compiled loop (compiled_kernels, numba) does the same arithmetic on these same
+tables and weights without a call per operation; this stepper is its fallback.
 """
 
 from __future__ import annotations
