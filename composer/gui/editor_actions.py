@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QStyle
 
 from composer.gui import icons
 from composer.gui.piano_roll import Tool
+from composer.gui.shortcuts_dialog import ShortcutsDialog
 from composer.music.score import VOICE_NAMES
 
 if TYPE_CHECKING:
@@ -30,6 +31,10 @@ def create_editor_actions(window: MainWindow) -> None:
     _edit_actions(window)
     _note_actions(window)
     _view_actions(window)
+    window.action_collection.add("help.shortcuts", "&Keyboard Shortcuts…",
+                                 lambda: ShortcutsDialog(window.action_collection,
+                                                         window).exec(),
+                                 Key.HelpContents)
     window.action_collection.add("help.about", "&About Composer", lambda: _about(window))
 
 

@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         notes_menu.addAction(a("notes.fermata"))
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(a("help.about"))
+        help_menu.addActions([a("help.shortcuts"), a("help.about")])
         self.menus = {"file": file_menu, "edit": edit_menu, "view": self.view_menu,
                       "notes": notes_menu, "help": help_menu}
 

@@ -11,6 +11,7 @@ mixer and soundfont are playback settings, kept in QSettings rather than in the 
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import math
 import time
@@ -110,6 +111,7 @@ class TransportController(QObject):
         self.stop_action.triggered.connect(self.stop)
         self.loop_action = QAction(style.standardIcon(sp.SP_BrowserReload), "&Loop", self)
         self.loop_action.setCheckable(True)
+        self.loop_action.setIconVisibleInMenu(False)  # a check mark shows the state there
         self.loop_action.toggled.connect(self.document.set_looping)
         self.follow_action = QAction("&Follow Playhead", self)
         self.follow_action.setIconText("Follow")
@@ -153,7 +155,7 @@ class TransportController(QObject):
         has_loop = self.document.loop_range is not None
         self.loop_action.setEnabled(has_loop)  # looping is the document's, sound or not
         if self.problem:
-            tip = self.problem
+            tip = f"<p>{html.escape(self.problem)}</p>"  # rich text wraps; plain runs off
             self.play_action.setToolTip(tip)
             self.stop_action.setToolTip(tip)
         else:
@@ -166,7 +168,7 @@ class TransportController(QObject):
              else "Play the loop range round and round (L)") if has_loop
             else "Drag in the ruler to set a loop range; it loops at once")
         for action in (self.play_action, self.stop_action):
-            action.setStatusTip(action.toolTip())
+            action.setStatusTip(self.problem or action.toolTip())
 
     def _set_problem(self, problem: str) -> None:
         if problem != self.problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import subprocess
 import time
 import wave
@@ -318,7 +319,8 @@ def test_without_an_audio_device_play_says_so_and_export_still_works(qtbot, tmp_
     assert controller.start_engine() is None
     assert "No audio output could be opened" in controller.problem
     assert not controller.play_action.isEnabled()
-    assert controller.play_action.toolTip() == controller.problem
+    assert controller.play_action.toolTip() == f"<p>{html.escape(controller.problem)}</p>"
+    assert controller.play_action.statusTip() == controller.problem
     assert window.part(Playback).wav_exporter.action.isEnabled()
     retry = window.part(Playback).mixer_panel.retry_button
     assert not retry.isHidden()

@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from composer.gui.main_window import MainWindow
 from composer.gui.piano_roll import Tool
 from composer.gui.playback import install_playback
+from composer.gui.shortcuts_dialog import shortcut_rows
 from composer.music.score import Note
 from tests.gui.conftest import LEFT, NONE, click, key, note_point, point, score_with
 
@@ -205,3 +206,10 @@ def test_a_changed_shortcut_is_kept_for_the_next_launch(qtbot, settings, full_wi
     qtbot.addWidget(again)
     assert [s.toString() for s in again.action("notes.fermata").shortcuts()] == ["Ctrl+Alt+F"]
     assert again.action_collection.default_shortcuts("notes.fermata")[0].toString() == "F"
+
+
+def test_the_shortcuts_list_names_every_command_with_keys_including_the_parts(full_window):
+    rows = dict(shortcut_rows(full_window.action_collection))
+    assert rows["Redo"].count(",") >= 1 and "Ctrl+Y" in rows["Redo"]
+    assert rows["Play"] == "Space" and rows["Loop"] == "L"
+    assert rows["Keyboard Shortcuts"].startswith("F1")
