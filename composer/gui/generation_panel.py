@@ -107,7 +107,7 @@ class GenerationPanel(QDockWidget):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.candidates = QListWidget()
-        self.candidates.setMaximumHeight(130)
+        self.candidates.setFixedHeight(84)
         # Tab, Shift+Tab and Enter on the roll do what a focused list would: the keys stay
         # with the roll, where the candidates are drawn.
         self.candidates.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -124,7 +124,7 @@ class GenerationPanel(QDockWidget):
         self.alternatives_label.setWordWrap(True)
         layout.addWidget(self.alternatives_label)
         self.alternatives = QListWidget()
-        self.alternatives.setMaximumHeight(120)
+        self.alternatives.setFixedHeight(110)
         self.alternatives.itemClicked.connect(
             lambda item: self.alternativeAuditioned.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.alternatives.itemActivated.connect(
@@ -242,10 +242,19 @@ class GenerationPanel(QDockWidget):
         seed_row.addWidget(new_seed)
         self.parallels = QCheckBox("Avoid parallel fifths and octaves")
         self.parallels.toggled.connect(lambda on: self._edit(avoid_parallels=on))
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top-p", self.top_p)
-        form.addRow("Candidates", self.count)
-        form.addRow("Seed", seed_row)
+        # Two knobs a row: the panel's lower half (candidates, alternatives) then fits the
+        # default window without scrolling.
+        pairs = QHBoxLayout()
+        for label, widget in (("Temperature", self.temperature), ("Top-p", self.top_p)):
+            pairs.addWidget(QLabel(label))
+            pairs.addWidget(widget, 1)
+        form.addRow(pairs)
+        counts = QHBoxLayout()
+        counts.addWidget(QLabel("Candidates"))
+        counts.addWidget(self.count)
+        counts.addWidget(QLabel("Seed"))
+        counts.addLayout(seed_row, 1)
+        form.addRow(counts)
         form.addRow(self.parallels)
         return form
 
@@ -330,8 +339,7 @@ class GenerationPanel(QDockWidget):
     def set_alternatives(self, options: list[tuple[int | None, float, str]] | None,
                          about: str) -> None:
         """The network's top choices for the selected note: (pitch or None, p, name)."""
-        self.alternatives.clear()
-        self.alternatives.setVisible(bool(options))
+        self.alternatives.clear()  # kept in place when empty: the panel never jumps
         self.alternatives_label.setText(
             about or "Select one note to see what else the network would have written "
                      "there; click one to hear it, double-click to put it in place.")
