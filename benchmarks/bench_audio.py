@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from composer.atomic_write import atomic_write_text  # noqa: E402
 from composer.audio import synth  # noqa: E402
 from composer.audio.monitor import MonitorRecorder, pulse_problem  # noqa: E402
 from composer.audio.render import render  # noqa: E402
@@ -299,7 +300,7 @@ def main() -> int:
             print(f"{label:44} {e['mean_ms']:8.1f} {'max|e| ':>6}{e['max_abs_ms']:5.1f}  "
                   f"steady (n={e['n']})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(RESULTS, json.dumps(results, indent=2) + "\n")
     print(f"\nwritten {RESULTS.relative_to(ROOT)}")
     return 0
 

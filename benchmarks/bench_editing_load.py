@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks.bench_generation_gui import Ticks, wait_for  # noqa: E402
 from benchmarks.bench_piano_roll import chorale_like  # noqa: E402
+from composer.atomic_write import atomic_write_text  # noqa: E402
 from composer.gui.document import ScoreDocument  # noqa: E402
 from composer.gui.generation import Generation, install_generation  # noqa: E402
 from composer.gui.generation_controller import load_sampler  # noqa: E402
@@ -180,9 +181,7 @@ def main() -> int:
     print(f"{'largest stall generating while playing (ms)':<52}{gen['stall_ms']:>20}"
           + ("" if gen["played"] else f"  (no sound: {gen['problem']})"))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_name(RESULTS.name + ".tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(RESULTS)
+    atomic_write_text(RESULTS, json.dumps(results, indent=2) + "\n")
     return 0
 
 

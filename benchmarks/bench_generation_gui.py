@@ -31,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from composer.atomic_write import atomic_write_text  # noqa: E402
 from composer.gui.generation import Generation, install_generation  # noqa: E402
 from composer.gui.generation_controller import load_sampler  # noqa: E402
 from composer.gui.main_window import MainWindow  # noqa: E402
@@ -172,9 +173,7 @@ def main() -> int:
     print(f"{'  worst press to drawn (ms)':<44}{results['press_to_drawn_worst_ms']:>10}")
     print(f"{'  stall of the idle loop, same length (ms)':<44}{idle:>10}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_name(RESULTS.name + ".tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(RESULTS)
+    atomic_write_text(RESULTS, json.dumps(results, indent=2) + "\n")
     return 0
 
 

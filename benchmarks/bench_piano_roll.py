@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
+from composer.atomic_write import atomic_write_text  # noqa: E402
 from composer.gui import note_edits, theme  # noqa: E402
 from composer.gui.document import ScoreDocument  # noqa: E402
 from composer.gui.piano_roll import PianoRollView  # noqa: E402
@@ -194,7 +195,7 @@ def main() -> int:
           + ", ".join(f"{k} <= {v:g} ms: {'met' if verdict[k] else 'MISSED'}"
                       for k, v in TARGETS.items()))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    atomic_write_text(RESULTS, json.dumps({
         "benchmark": "piano_roll",
         "viewport": list(SIZE),
         "repeats": REPEATS,

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from composer.atomic_write import atomic_write_text  # noqa: E402
 from composer.ml.checkpoint import MODELS_DIR, load_checkpoint  # noqa: E402
 from composer.ml.data import jsb_path  # noqa: E402
 from composer.ml.evaluate import comparison_table, format_table  # noqa: E402
@@ -73,7 +74,7 @@ def main() -> int:
     else:
         print(f"\n(JSB table skipped: needs {jsb_path()} and {', '.join(mine)})")
     out = ROOT / "benchmarks" / "results" / "quality.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(out, json.dumps(results, indent=2) + "\n")
     return 0
 
 

@@ -18,6 +18,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from composer.atomic_write import atomic_write_text  # noqa: E402
 from composer.ml.checkpoint import MODELS_DIR, load_checkpoint  # noqa: E402
 from composer.ml.data import IGNORE, WindowDataset, corpus_chorales  # noqa: E402
 from composer.ml.model import build_model  # noqa: E402
@@ -84,7 +85,7 @@ def main() -> int:
               f"{r['card_tokens_per_second'] or 0:>18,.0f} {r['minutes_to_quality'] or 0:>15.1f} "
               f"{r['minutes_trained'] or 0:>12.1f} {r['best_valid_nll'] or 0:>10.4f}")
     out = ROOT / "benchmarks" / "results" / "training.json"
-    out.write_text(json.dumps({"benchmark": "training", "threads": args.threads,
+    atomic_write_text(out, json.dumps({"benchmark": "training", "threads": args.threads,
                                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                "rows": rows}, indent=2) + "\n")
     return 0

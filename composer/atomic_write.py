@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_open"]
+__all__ = ["atomic_open", "atomic_write_text"]
 
 
 @contextlib.contextmanager
@@ -48,6 +48,12 @@ def atomic_open(target: str | Path, mode: str = "wb", encoding: str | None = Non
         _remove(temporary)
         raise
     _sync_folder(target.parent)
+
+
+def atomic_write_text(target: str | Path, text: str) -> None:
+    """`text` into `target` (UTF-8), whole or not at all: for reports and results files."""
+    with atomic_open(target, "w") as file:
+        file.write(text)
 
 
 def _real_target(target: Path) -> Path:

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from composer.atomic_write import atomic_open
 from composer.ml.errors import ModelError
 from composer.ml.model import MAX_PARAMETERS, ModelConfig, build_model
 
@@ -58,19 +59,16 @@ def save_checkpoint(path: str | Path, model: nn.Module, config: ModelConfig, car
                "state_dict": state}
     if training:
         payload["training"] = training
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    with atomic_open(path) as file:  # synced, then renamed: never half a checkpoint
+        torch.save(payload, file)
     card = {"format": FORMAT, "version": VERSION, "config": config.to_dict(), **card}
     write_json(card_path(path), card)
 
 
 def write_json(path: str | Path, data: object) -> None:
     """Atomically, so a reader (or a run stopped half-way) never meets half a file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
+    with atomic_open(path, "w") as file:
+        file.write(json.dumps(data, indent=2) + "\n")
 
 
 # A checkpoint holds the weights, at most twice over again in a resume file's optimizer

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from composer.atomic_write import atomic_open
 from composer.ml.errors import ModelError
 from composer.music.style_stats import (
     CADENCES,
@@ -443,7 +444,8 @@ def _plot_rules(res: dict, folder: Path, plt) -> Path:
                  "harmonizations)")
     fig.tight_layout()
     path = folder / f"{RESULT_NAME}_rules.png"
-    fig.savefig(path, dpi=110)
+    with atomic_open(path) as file:
+        fig.savefig(file, dpi=110, format="png")
     return path
 
 
@@ -468,7 +470,8 @@ def _plot_distances(res: dict, folder: Path, plt) -> Path:
     ax.set_title("How far each distribution lies from Bach's (0: the same)")
     fig.tight_layout()
     path = folder / f"{RESULT_NAME}_distances.png"
-    fig.savefig(path, dpi=110)
+    with atomic_open(path) as file:
+        fig.savefig(file, dpi=110, format="png")
     return path
 
 
@@ -508,7 +511,8 @@ def _plot_distributions(res: dict, folder: Path, plt) -> Path:
                  "(default temperature; solid: continued, dashed: harmonized)")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     path = folder / f"{RESULT_NAME}_distributions.png"
-    fig.savefig(path, dpi=110)
+    with atomic_open(path) as file:
+        fig.savefig(file, dpi=110, format="png")
     return path
 
 
@@ -552,6 +556,7 @@ def run_report(args: argparse.Namespace) -> int:
     if not args.no_plots:
         written += write_plots(res, folder)
     write_json(path, res)
-    markdown.write_text(format_markdown(res))
+    with atomic_open(markdown, "w") as file:
+        file.write(format_markdown(res))
     print(f"\nwritten {', '.join(str(p) for p in written)} ({res['seconds']:.0f} s)")
     return 0
