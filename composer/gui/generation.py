@@ -8,7 +8,6 @@ selection as usual.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -251,15 +250,14 @@ class _Wiring(QObject):
                             "in use stays as it was.")
 
     def _show_card(self) -> None:
-        from composer.ml.checkpoint import card_path, resolve
+        from composer.ml.checkpoint import card_path, read_card, resolve
+        from composer.ml.errors import ModelError
 
         network = self.controller.settings.network
-        path = card_path(resolve(network))
         try:
-            card = json.loads(path.read_text())
-            text = card_summary(card)
-        except (OSError, ValueError, AttributeError) as error:
-            text = f"The card {path.name} cannot be read ({error})."
+            text = card_summary(read_card(card_path(resolve(network))))
+        except ModelError as error:
+            text = str(error)
         QMessageBox.information(self.window, f"Network: {Path(network).name}", text)
 
     # --- alternatives ----------------------------------------------------------------

@@ -161,6 +161,7 @@ class GenerationPanel(QDockWidget):
         self.network.activated.connect(
             lambda index: self.networkChosen.emit(self.network.itemData(index)))
         card = QPushButton("Card…")
+        card.setObjectName("cardButton")
         card.setToolTip("What this network is: training data, size, test figures, time")
         card.clicked.connect(self.cardRequested)
         row.addWidget(QLabel("Network"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from composer.gui.chorale_browser import seed_of
 from composer.gui.generation import Generation, install_generation
@@ -296,3 +296,14 @@ def test_a_tune_drawn_note_by_note_is_harmonized_whole_not_in_its_last_bar(gwind
     assert len(roll.selection) == 1
     choose(gwindow, "harmonize")
     assert generation(gwindow).panel.range_label.text() == "Bars 1–3 (the whole score)"
+
+
+def test_the_card_of_the_shipped_network_is_one_click_away(gwindow, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        staticmethod(lambda *a, **k: shown.append((a[1], a[2]))))
+    QTest.mouseClick(generation(gwindow).panel.findChild(QPushButton, "cardButton"), LEFT)
+    title, text = shown[0]
+    assert title == "Network: lstm"
+    assert "LSTM, 2 layers × 128 units" in text and "nats per note" in text
+    assert "Trained on: corpus (336 chorales" in text
