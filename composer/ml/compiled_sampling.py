@@ -151,6 +151,16 @@ def _c(array: np.ndarray, dtype: type) -> np.ndarray:
     return out if out.flags.writeable else out.copy()
 
 
+def _within(name: str, array: np.ndarray, shape: tuple[int, ...], top: int | None,
+            low: int = 0) -> None:
+    """Refuse an array of another shape, or (where `top` is given) with values outside
+    low..top - 1: the compiled kernels index without checking."""
+    if array.shape != shape:
+        raise ValueError(f"{name}: shape {array.shape}, expected {shape}")
+    if top is not None and array.size and (array.min() < low or array.max() >= top):
+        raise ValueError(f"{name}: values outside {low}..{top - 1}")
+
+
 class CompiledNet:
     """A Stepper's arrays as compiled_kernels reads them, and the loop that drives it."""
 
@@ -175,6 +185,10 @@ class CompiledNet:
     def state(self, state: StepState) -> tuple[np.ndarray, np.ndarray]:
         h = _c(state.h, np.float32)
         c = _c(state.c, np.float32) if state.c is not None else np.zeros((1, 1, 1), np.float32)
+        layers, hidden = len(self.net[4]) + 1, self.net[3].shape[0]
+        _within("h", h, (len(h), layers * hidden), None)
+        if self.lstm:
+            _within("c", c, (layers, len(h), hidden), None)
         return h, c
 
     def steps(self, state: StepState, inputs: dict[str, np.ndarray],
@@ -184,9 +198,15 @@ class CompiledNet:
         h, c = self.state(state)
         n, i64 = len(inputs["tokens"]), np.int64
         out = np.zeros((n if logits else 1, h.shape[0], self.vocab), np.float32)
-        self.kernels.run_steps(self.net, self.lstm, h, c, *(
-            _c(inputs[k], i64) for k in ("tokens", "states", "voices", "positions",
-                                         "fermatas")), bool(logits), out)
+        seq = [_c(inputs[k], i64) for k in ("tokens", "states", "voices", "positions",
+                                            "fermatas")]
+        table = self.net[2].shape  # (voices, positions, fermata, gates)
+        for name, array, top in zip(("tokens", "states", "voices", "fermatas"),
+                                    (*seq[:3], seq[4]), (len(self.net[0]), len(self.net[1]),
+                                                          table[0], table[2])):
+            _within(name, array, (n,), top)
+        _within("positions", seq[3], (n,), 2**62)
+        self.kernels.run_steps(self.net, self.lstm, h, c, *seq, bool(logits), out)
         state.h[:] = h
         if state.c is not None:
             state.c[:] = c
@@ -230,6 +250,28 @@ class CompiledNet:
                 _c(chord, np.bool_), bool(avoid), float(inv_t), float(top_p),
                 _c(uniforms, np.float64), vstate, prev, log_probs, after_ll,
                 _c(next_state, i64), _c(state_pitch, i64))
+        # the kernel does not check its indices: what numpy would refuse is refused here
+        rows, steps = out.shape[0], out.shape[1]
+        states, vocab = rest[12].shape
+        if not (0 <= start <= end <= last <= steps and steps_per_bar > 0):
+            raise ValueError(f"steps {start}-{end}-{last} of {steps}")
+        _within("out", out, (rows, steps, 4), vocab)
+        _within("free", args[0], (steps, 4), 2)
+        _within("fermata", args[1][:last], (last,), self.net[2].shape[2])
+        _within("allowed", rest[0], (4, states, vocab), None)
+        _within("choices", rest[1], (steps + 1, 4), len(rest[2]), low=-1)
+        _within("choice masks", rest[2], (len(rest[2]), vocab), None)
+        _within("chord", rest[3], (steps + 1, 4), 2)
+        _within("uniforms", rest[7], ((end - start) * 4, rows), None)
+        _within("vstate", vstate, (rows, 4), states)
+        _within("prev", prev, (rows,), len(self.net[0]))
+        _within("log_probs", log_probs, (rows, end - start, 4), None)
+        _within("after_ll", after_ll, (rows,), None)
+        _within("next_state", rest[12], (states, vocab), states)
+        _within("state_pitch", rest[13], (states,), 128, low=-1)
+        if h.shape[0] != rows or vocab != self.vocab:
+            raise ValueError(f"{rows} candidates and {vocab} tokens, for a state of "
+                             f"{h.shape[0]} and a net of {self.vocab}")
         run: Callable = self.kernels.sample_steps
         try:
             if progress is None and cancel is None:

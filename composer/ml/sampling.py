@@ -1,13 +1,13 @@
 """Sampling chorales from a trained network.
 
-The seed is read once by the network's own forward; then the recurrent state is carried
-one token at a time: by the compiled loop (compiled_sampling, with numba) where it can be
-had, else by the numpy stepper and the numpy loop here, which give the same tokens. A
-region is sampled as a batch of candidates in one pass. Forced tokens (locked voices, kept
-notes) are fed instead of sampled, so one network continues, harmonizes a melody, or fills
-a gap; a free cell may be held to a few tokens (a final cadence's chord,
-composer.ml.endings). When fixed music follows the region, every
-candidate reads it on and the one under which it is most likely wins. The network's
+The seed is read once; then the recurrent state is carried one token at a time: by the
+compiled loop (compiled_sampling, with numba; it reads the seed with its step too) where it
+can be had, else by the network's own forward for the seed and the numpy stepper and the
+numpy loop here, which give the same tokens. A region is sampled as a batch of candidates
+in one pass. Forced tokens (locked voices, kept notes) are fed instead of sampled, so one
+network continues, harmonizes a melody, or fills a gap; a free cell may be held to a few
+tokens (a final cadence's chord, composer.ml.endings). When fixed music follows the
+region, every candidate reads it on and the one under which it is most likely wins. The network's
 log-probability of every token drawn is kept, so a caller can show where a candidate is
 unlikely, not only how unlikely it is overall.
 """

@@ -314,3 +314,16 @@ def test_without_numba_the_sampler_falls_back_to_numpy_with_one_note(block, reas
     assert reason in notes and notes.count("sampling with numpy") == 1
     assert refused.startswith("refused: the compiled sampler is not available") \
         and reason in refused
+
+
+def test_the_compiled_loop_refuses_what_it_would_index_out_of_bounds(seed):
+    compiled = Sampler(tiny_model("lstm", 2, hidden=16), engine="compiled")
+    grid = np.zeros((8, 4), dtype=np.int64)
+    free = np.ones((8, 4), dtype=bool)
+    with pytest.raises(ValueError, match="free"):
+        compiled.sample_grid(grid, np.zeros(8, dtype=bool), 16, 0, 8, free[:7])
+    grid[3, 1] = VOCAB_SIZE  # no such token
+    with pytest.raises(ValueError, match="out"):
+        compiled.sample_grid(grid, np.zeros(8, dtype=bool), 16, 0, 8, free)
+    with pytest.raises(ValueError, match="fermata"):
+        compiled.sample_grid(grid * 0, np.zeros(5, dtype=bool), 16, 0, 8, free)
