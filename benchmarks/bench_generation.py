@@ -335,7 +335,8 @@ def runs(sampler, seed, steps: int, candidates: int, repeats: int, rule: bool = 
             wall.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
     return {"wall": statistics.median(wall) * 1000, "cpu": statistics.median(cpu) * 1000,
-            "loop": statistics.median(loop) * 1000, "all": [round(t * 1000, 2) for t in wall]}
+            "loop": statistics.median(loop) * 1000, "loop_best": min(loop) * 1000,
+            "all": [round(t * 1000, 2) for t in wall]}
 
 
 SIZES = ((2, 128), (2, 192), (2, 256), (3, 256), (2, 384), (2, 512))
@@ -443,7 +444,7 @@ def main() -> int:
               ("16 bars x 8 candidates in one batch", STEPS, 8, True),
               ("8 bars x 4 candidates", STEPS // 2, 4, True),
               ("16 bars x 1, parallels rule off", STEPS, 1, False),
-              ("8 bars x 4, progress and cancel called every step", STEPS // 2, 4, True))
+              ("8 bars x 4, progress + cancel each step", STEPS // 2, 4, True))
     ours = {}
     for engine, sampler in (("compiled", fast), ("numpy", slow)):
         for label, steps, candidates, rule in shapes:
@@ -490,15 +491,18 @@ def main() -> int:
         ("sampling loop, numpy (step, masks, rules, draw)",
          ours["numpy", shapes[0][0]]["loop"] * 1000 / tokens),
         ("sampling loop, compiled", base["loop"] * 1000 / tokens),
+        ("sampling loop, compiled, best of the runs (as the bound)",
+         base["loop_best"] * 1000 / tokens),
         ("16 bars end to end, numpy (seed read, scores built)",
          ours["numpy", shapes[0][0]]["wall"] * 1000 / tokens),
         ("16 bars end to end, compiled", ms * 1000 / tokens),
     ]
-    print("\nper token at batch 1, microseconds (the bound: numpy's three products a token)")
+    print("\nper token at batch 1, microseconds (the bound: numpy's three products a token, "
+          "best of 5 runs of 2,048)")
     print(f"{'part':56} {'us':>9} {'x bound':>9}")
     for label, us in per_token:
         print(f"{label:56} {us:9.1f} {us / bound:9.2f}")
-    compiled_token = base["loop"] * 1000 / tokens
+    compiled_token = base["loop_best"] * 1000 / tokens  # best against best: the bound's way
 
     budget = 0.5 * ms * 1000 / tokens
     print(f"\nbatch 8 against 1, microseconds per token (1.5x leaves {budget:.1f} us per token "
@@ -570,6 +574,8 @@ def main() -> int:
         "speedup_vs_refeed": round(speedup, 1), "candidates_8_over_1": round(eight, 3),
         "us_per_token_batch_1": {label: round(us, 2) for label, us in per_token},
         "compiled_token_over_products_bound": round(compiled_token / bound, 3),
+        "compiled_token_median_over_products_bound": round(
+            base["loop"] * 1000 / tokens / bound, 3),
         "end_to_end_token_over_products_bound": round(ms * 1000 / tokens / bound, 3),
         "batch_8_budget_us_per_token": round(budget, 1),
         "us_per_token": {
