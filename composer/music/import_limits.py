@@ -45,7 +45,11 @@ def file_bytes(path: Path, what: str) -> bytes:
             f"{path.name} is {size / 2**20:.0f} MB; Composer opens {what} files of up to "
             f"{MAX_FILE_BYTES // 2**20} MB (a long chorale is a few hundred KB). If it "
             "holds more than one piece, export them one at a time.")
-    return path.read_bytes()
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"{path.name} cannot be read ({exc.strerror or exc}). Check "
+                              "that it is a file and that you may read it.") from None
 
 
 def too_many(name: str, count: str, limit: int, what: str,

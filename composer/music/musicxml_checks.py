@@ -59,11 +59,8 @@ def checked_tree(data: bytes, name: str) -> Element:
     """The root of the score in `data` (MusicXML, or an .mxl archive of it)."""
     if data.startswith(b"PK"):
         data = _unpack(data, name)
-    _check_size(data, name)
+    _check_tag_count(data, name)
     root = _parse(data, name)
-    elements = sum(1 for _ in root.iter())
-    if elements > MAX_MUSICXML_ELEMENTS:
-        raise too_many(name, f"{elements:,}", MAX_MUSICXML_ELEMENTS, "XML elements")
     _check_counts(root, name)
     _check_numbers(root, name)
     _check_metres(root, name)
@@ -108,7 +105,7 @@ def _root_file(archive: zipfile.ZipFile, name: str) -> str:
     return scores[0]
 
 
-def _check_size(data: bytes, name: str) -> None:
+def _check_tag_count(data: bytes, name: str) -> None:
     """Elements counted in the bytes, before the parse that would build them all (which
     takes about 2.5 us an element, entity checks included): each start tag, comment or
     declaration opens with "<" and no end tag does. A file in UTF-16 passes this, and is
@@ -143,6 +140,9 @@ def _parse(data: bytes, name: str) -> Element:
 
 
 def _check_counts(root: Element, name: str) -> None:
+    elements = sum(1 for _ in root.iter())
+    if elements > MAX_MUSICXML_ELEMENTS:
+        raise too_many(name, f"{elements:,}", MAX_MUSICXML_ELEMENTS, "XML elements")
     notes = sum(1 for _ in root.iter("note"))
     if notes > MAX_MUSICXML_NOTES:
         raise too_many(name, f"{notes:,}", MAX_MUSICXML_NOTES, "notes and rests")
@@ -172,7 +172,7 @@ def _check_numbers(root: Element, name: str) -> None:
                 _check_number(text, low, high, f'<{tag} {attribute}="...">', name)
 
 
-def number(text: str | None) -> float | None:
+def _number(text: str | None) -> float | None:
     """A MusicXML decimal, or None for anything else (inf and nan included)."""
     try:
         value = float((text or "").strip())
@@ -190,7 +190,7 @@ def _is_float(text: str | None) -> bool:
 
 
 def _check_number(text: str | None, low: float, high: float, where: str, name: str) -> None:
-    value = number(text)
+    value = _number(text)
     if value is None and where == "<per-minute>" and not _is_float(text):
         return  # a tempo in words ("c. 60"): MusicXML allows it, music21 passes it by
     if value is None or not low <= value <= high:
@@ -204,8 +204,8 @@ def _check_metres(root: Element, name: str) -> None:
     """A metre of thousands of beats takes music21 minutes; a chorale has a handful."""
     for time in root.iter("time"):
         for beats, kind in zip(time.iter("beats"), time.iter("beat-type")):
-            counts = [number(b) for b in (beats.text or "").split("+")]
-            denominator = number(kind.text)
+            counts = [_number(b) for b in (beats.text or "").split("+")]
+            denominator = _number(kind.text)
             if (None in counts or denominator not in BEAT_TYPES
                     or not 1 <= sum(counts) <= MAX_BEATS):
                 raise FileFormatError(
@@ -223,10 +223,10 @@ def _part_quarters(part: Element) -> float:
         cursor = longest = 0.0
         for element in measure:
             if element.tag == "attributes" and element.find("divisions") is not None:
-                divisions = number(element.find("divisions").text) or divisions
+                divisions = _number(element.find("divisions").text) or divisions
             elif element.tag in ("note", "forward", "backup"):
                 skip = element.find("chord") is not None or element.find("grace") is not None
-                step = 0.0 if skip else (number(element.findtext("duration")) or 0.0)
+                step = 0.0 if skip else (_number(element.findtext("duration")) or 0.0)
                 cursor += -step if element.tag == "backup" else step
                 longest = max(longest, cursor)
         total += longest / divisions

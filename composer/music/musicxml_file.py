@@ -294,7 +294,7 @@ def read_musicxml(path: str | Path, progress: Progress | None = None,
     advance = _stages(path.name, len(root.findall("part")) + 2, progress, cancel)
     advance()
     source = _music21_score(root, path.name, advance)
-    del root
+    del root  # music21's score holds all of it now: free the tree before reading the parts
     try:
         meta = read_metadata(source)
     except ScoreError as exc:

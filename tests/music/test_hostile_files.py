@@ -303,3 +303,11 @@ def test_a_pitch_beyond_midi_is_left_out_and_said(tmp_path):
     result = read_score(tmp_path / "high.musicxml")
     assert "Left out 1 note(s) outside MIDI's pitch range (0-127)." in result.messages
     assert [n.pitch for n in result.score.voices[0]] == [72]
+
+
+@pytest.mark.parametrize("name", ["folder.mid", "folder.musicxml"])
+def test_a_folder_named_like_a_score_gives_a_clear_error(tmp_path, name):
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "inside.txt").write_text("a file, so the folder has a size")
+    with pytest.raises(FileFormatError, match=f"{name} cannot be read"):
+        read_score(tmp_path / name)
