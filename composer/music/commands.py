@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from composer.music.corpus import cache_path, load_corpus
+from composer.music.corpus import ChoraleEntry, cache_path, load_corpus
 from composer.music.errors import ScoreError
 from composer.music.files import write_score
 
@@ -59,7 +59,7 @@ def _export(args: argparse.Namespace) -> int:
     corpus = load_corpus(progress=progress_bar("Building the Bach corpus (once)"))
     try:
         entry = corpus.get(args.id)
-        write_score(args.output, entry.score)
+        write_score(args.output, entry.score, title=chorale_title(entry), composer=BACH)
     except KeyError as exc:
         print(f"composer: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -68,6 +68,15 @@ def _export(args: argparse.Namespace) -> int:
         return 2
     print(f"Wrote {entry.id} ({entry.title}) to {args.output}")
     return 0
+
+
+BACH = "J. S. Bach"
+
+
+def chorale_title(entry: ChoraleEntry) -> str:
+    """A corpus chorale's name and BWV number, as a title over the music."""
+    number = f"BWV {entry.bwv}"
+    return entry.title if entry.title == number else f"{entry.title}, {number}"
 
 
 def _build(args: argparse.Namespace) -> int:

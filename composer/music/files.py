@@ -8,7 +8,7 @@ from pathlib import Path
 
 from composer.music.errors import FileFormatError
 from composer.music.midi_file import read_midi, write_midi
-from composer.music.musicxml_file import read_musicxml, write_musicxml
+from composer.music.musicxml_file import ScoreInfo, read_musicxml, write_musicxml
 from composer.music.score import Score
 from composer.work import Cancel, Progress
 
@@ -49,16 +49,19 @@ def read_score(path: str | Path, progress: Progress | None = None,
     return ImportResult(score, messages)
 
 
-def write_score(path: str | Path, score: Score) -> None:
+def write_score(path: str | Path, score: Score, *, title: str | None = None,
+                composer: str | None = None) -> None:
     """Write MIDI or MusicXML by suffix. MIDI keeps everything a score holds; MusicXML
-    rounds the length up to whole bars, as notation does. The file is replaced atomically:
-    a save that fails or is killed half-way leaves the previous file as it was."""
+    writes a pickup as an incomplete first bar and the last bar as long as the score, and
+    shows `title` and `composer` (none when None); MIDI leaves them out. The file is
+    replaced atomically: a save that fails or is killed half-way leaves the previous file
+    as it was."""
     path = Path(path)
     try:
         if _suffix(path) in MIDI_SUFFIXES:
             write_midi(score, path)
         else:
-            write_musicxml(score, path)
+            write_musicxml(score, path, ScoreInfo(title, composer))
     except OSError as exc:
         raise FileFormatError(write_error(path, exc)) from None
 

@@ -4,6 +4,7 @@ parsed and checked by `musicxml_checks` before music21 sees it."""
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,13 +18,15 @@ from music21 import (
     expressions,
     instrument,
     key,
+    metadata,
     meter,
     note,
+    pitch,
     stream,
     tempo,
     tie,
 )
-from music21.musicxml.m21ToXml import GeneralObjectExporter
+from music21.musicxml.m21ToXml import ScoreExporter
 from music21.musicxml.xmlToM21 import MusicXMLImporter
 
 from composer.atomic_write import atomic_open
@@ -31,6 +34,7 @@ from composer.music.errors import FileFormatError, ScoreError
 from composer.music.import_limits import check_duration, file_bytes, kept_tempo
 from composer.music.keys import normalize_key
 from composer.music.musicxml_checks import checked_tree
+from composer.music.musicxml_notation import bars, note_pieces, rest_pieces, spelled
 from composer.music.score import STEPS_PER_QUARTER, VOICE_NAMES, Score, TimeSignature
 from composer.music.voicing import RawNote, RawTrack, assign_voices, voice_of_name
 from composer.work import Cancel, Cancelled, Progress
@@ -41,82 +45,174 @@ DEFAULT_TEMPO = 80.0
 
 
 # --- writing ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScoreInfo:
+    """What a notation program shows above the music: a title (for a corpus chorale its name
+    and BWV number) and a composer. None writes none."""
+
+    title: str | None = None
+    composer: str | None = None
+
+
 def _quarters(steps: int) -> float:
     return steps / STEPS_PER_QUARTER
 
 
-def score_to_music21(score: Score) -> stream.Score:
+def score_to_music21(score: Score, info: ScoreInfo | None = None) -> stream.Score:
+    """The score as music21 notation, ready to export without music21's makeNotation: bars
+    as `musicxml_notation` lays them out, pitches spelled by the key, fermatas upright above
+    every voice, accidentals only where the key signature and the bar call for them."""
+    info = info or ScoreInfo()
     out = stream.Score()
+    out.metadata = metadata.Metadata()
+    if info.title:
+        out.metadata.title = info.title
+        out.metadata.movementName = info.title
+    if info.composer:
+        out.metadata.composer = info.composer
     ts = score.time_signature
-    bar_lines = range(0, score.length + 1, ts.steps_per_bar)
-    soprano_cuts = set(score.fermatas).union(bar_lines)
-    other_cuts = set(bar_lines)
+    layout = bars(score)
+    cuts = {b.start for b in layout} | {layout[-1].end}
+    cuts |= {f for f in score.fermatas if layout[0].start <= f < layout[-1].end}
     for index, (name, notes) in enumerate(zip(VOICE_NAMES, score.voices)):
         part = stream.Part(id=name)
         part.partName = name
+        part.partAbbreviation = name[0]
         part.insert(0, _INSTRUMENTS[index]())
-        part.insert(0, _CLEFS[index]())
-        part.insert(0, meter.TimeSignature(f"{ts.numerator}/{ts.denominator}"))
+        measures = []
+        for bar in layout:
+            m = stream.Measure(number=bar.number)
+            if bar.number == 0:
+                m.showNumber = stream.enums.ShowNumber.NEVER
+                m.paddingLeft = _quarters(ts.steps_per_bar - bar.length)
+            measures.append(m)
+        first = measures[0]
+        first.insert(0, _CLEFS[index]())
         if score.key is not None:
             tonic, mode = score.key.split()
-            part.insert(0, key.Key(tonic.replace("b", "-"), mode))
+            first.insert(0, key.Key(tonic.replace("b", "-"), mode))
+        first.insert(0, meter.TimeSignature(f"{ts.numerator}/{ts.denominator}"))
         if index == 0:
-            part.insert(0, tempo.MetronomeMark(number=score.tempo))
-        cuts = soprano_cuts if index == 0 else other_cuts
-        fermatas = score.fermatas if index == 0 else frozenset()
-        cursor = 0
-        events = [(n.start, n.end, n) for n in notes]
-        for start, end, n in events + [(score.length, score.length, None)]:
-            if start > cursor:
-                _insert_span(part, cursor, start, None, cuts, fermatas)
-            if n is not None:
-                _insert_span(part, start, end, n.pitch, cuts, fermatas, n.velocity)
-            cursor = max(cursor, end)
+            first.insert(0, tempo.MetronomeMark(number=score.tempo))
+        spans = _voice_spans(notes, layout[0].start, layout[-1].end)
+        for bar, m in zip(layout, measures):
+            for start, end, n in spans:
+                a, b = max(start, bar.start), min(end, bar.end)
+                if a < b:
+                    _fill(m, bar, a, b, n, start, end, cuts, score)
+        for m in measures:
+            part.append(m)
+        _show_accidentals(measures, score.key)
+        with contextlib.suppress(Exception):  # beams are a nicety; an odd bar goes without
+            stream.makeNotation.makeBeams(part, inPlace=True, failOnNoTimeSignature=False)
         out.insert(0, part)
-    out.makeNotation(inPlace=True)
     return out
 
 
-def _insert_span(part: stream.Part, start: int, end: int, pitch: int | None,
-                 cuts: set[int], fermatas: frozenset[int], velocity: int = 80) -> None:
-    """A note or rest from `start` to `end`, cut (and tied) at bar lines and fermatas, so
-    that each fermata sits on an element that starts at its step."""
-    cuts = sorted({start, end, *(c for c in cuts if start < c < end)})
-    pieces = [piece for a, b in zip(cuts, cuts[1:]) for piece in _notatable(a, b)]
-    for i, (a, b) in enumerate(pieces):
-        if pitch is None:
-            element = note.Rest(quarterLength=_quarters(b - a))
+def _show_accidentals(measures: list[stream.Measure], key_name: str | None) -> None:
+    """An accidental where a note's alteration differs from what its letter carries at that
+    point of the bar, in its octave: the key signature's, or an earlier accidental's. A note
+    tied over carries its sign without showing it and does not alter the rest of the bar.
+    (music21's own pass adds courtesy signs across bar lines and octaves that engravers'
+    files do not have.)"""
+    signature = {}
+    if key_name is not None:
+        tonic, mode = key_name.split()
+        for p in key.Key(tonic.replace("b", "-"), mode).alteredPitches:
+            signature[p.step] = int(p.alter)
+    for m in measures:
+        current: dict[tuple[str, int], int] = {}
+        for n in m.notes:
+            written = n.pitch
+            alter = int(written.alter)
+            if n.tie is not None and n.tie.type in ("stop", "continue"):
+                if written.accidental is not None:
+                    written.accidental.displayStatus = False
+                continue
+            place = (written.step, written.octave)
+            needed = alter != current.get(place, signature.get(written.step, 0))
+            current[place] = alter
+            if needed and written.accidental is None:
+                written.accidental = pitch.Accidental("natural")
+            if written.accidental is not None:
+                written.accidental.displayStatus = needed
+                written.accidental.displayType = "normal" if needed else "never"
+
+
+def _voice_spans(notes, begin: int, end: int) -> list[tuple[int, int, object]]:
+    """The voice from `begin` to `end` as (start, end, note or None for a rest)."""
+    spans = []
+    cursor = begin
+    for n in notes:
+        if n.start > cursor:
+            spans.append((cursor, n.start, None))
+        spans.append((n.start, n.end, n))
+        cursor = max(cursor, n.end)
+    if cursor < end:
+        spans.append((cursor, end, None))
+    return spans
+
+
+def _fill(m: stream.Measure, bar, a: int, b: int, n, start: int, end: int,
+          cuts: set[int], score: Score) -> None:
+    """The part from `a` to `b` of a note or rest (from `start` to `end`) in bar `bar`: cut
+    at fermatas, so that each fermata sits on an element that starts at its step; a note
+    tied across its pieces, a rest grouped by the metre."""
+    ts = score.time_signature
+    points = sorted({a, b, *(c for c in cuts if a < c < b)})
+    for p, q in zip(points, points[1:]):
+        if n is None:
+            if p == bar.start and q == bar.end and bar.full:
+                rest = note.Rest(quarterLength=_quarters(q - p))
+                rest.fullMeasure = True
+                pieces = [(p, q, rest)]
+            else:
+                pieces = [(x, y, note.Rest(quarterLength=_quarters(y - x)))
+                          for x, y in rest_pieces(p, q, ts)]
         else:
-            element = note.Note(pitch, quarterLength=_quarters(b - a))
-            element.volume.velocity = velocity
-            if len(pieces) > 1:
-                kind = "start" if i == 0 else "stop" if i == len(pieces) - 1 else "continue"
-                element.tie = tie.Tie(kind)
-        if a in fermatas:
-            element.expressions.append(expressions.Fermata())
-        part.insert(_quarters(a), element)
+            letter, alter, octave = spelled(n.pitch, score.key)
+            pieces = []
+            for x, y in note_pieces(p, q):
+                written = pitch.Pitch(step=letter, octave=octave)
+                written.accidental = pitch.Accidental(alter)  # <alter> always; shown or not
+                element = note.Note(written, quarterLength=_quarters(y - x))
+                element.volume.velocity = n.velocity
+                begins, ends = x == start, y == end
+                if not (begins and ends):
+                    element.tie = tie.Tie("start" if begins else "stop" if ends else "continue")
+                pieces.append((x, y, element))
+        for x, _, element in pieces:
+            if x in score.fermatas:
+                element.expressions.append(expressions.Fermata())
+                element.expressions[-1].type = "upright"
+                element.expressions[-1].placement = "above"
+            m.insert(_quarters(x - bar.start), element)
 
 
-_NOTATABLE = (16, 12, 8, 6, 4, 3, 2, 1)  # steps one note value (maybe dotted) can show
+def musicxml_bytes(score: Score, info: ScoreInfo | None = None) -> bytes:
+    """The MusicXML text of `score`, exported without music21's own notation pass (which
+    re-splits bars and rests) and without music21's default title and composer."""
+    exporter = ScoreExporter(score_to_music21(score, info), makeNotation=False)
+    root = exporter.parse()
+    info = info or ScoreInfo()
+    if not info.title:
+        for tag in ("work", "movement-title"):
+            for element in root.findall(tag):
+                root.remove(element)
+    if not info.composer:
+        identification = root.find("identification")
+        if identification is not None:
+            for creator in identification.findall("creator"):
+                identification.remove(creator)
+    return exporter.asBytes()
 
 
-def _notatable(start: int, end: int) -> list[tuple[int, int]]:
-    """Pieces a single note value can show each; left to music21, a long note is split
-    later and its fermata lands on the wrong piece."""
-    pieces = []
-    while start < end:
-        size = next(v for v in _NOTATABLE if v <= end - start)
-        pieces.append((start, start + size))
-        start += size
-    return pieces
-
-
-def write_musicxml(score: Score, path: str | Path) -> None:
+def write_musicxml(score: Score, path: str | Path, info: ScoreInfo | None = None) -> None:
     """Plain MusicXML, or compressed for `.mxl`. The bytes are made here, not by music21's
     `write`, which writes to a path of its own choosing (an `.mxl` goes through a
     `.musicxml` file beside it); then they are saved atomically."""
     path = Path(path)
-    data = GeneralObjectExporter(score_to_music21(score)).parse()
+    data = musicxml_bytes(score, info)
     with atomic_open(path) as file:
         if path.suffix.lower() == ".mxl":
             _write_compressed(file, data, f"{path.stem}.musicxml")
