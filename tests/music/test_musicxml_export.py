@@ -85,6 +85,20 @@ def test_corpus_chorale_has_its_title_composer_and_part_names(chorales, tmp_path
     assert read_score(path).score == entry.score
 
 
+def test_corpus_export_command_writes_the_title_and_composer(chorales, tmp_path, monkeypatch):
+    from composer.cli import main
+    from composer.music import commands
+    from composer.music.corpus import Corpus
+
+    monkeypatch.setattr(commands, "load_corpus", lambda progress=None: Corpus(
+        list(chorales.values())))
+    path = tmp_path / "c.musicxml"
+    assert main(["corpus", "export", "bwv123.6", "-o", str(path)]) == 0
+    root = ET.parse(path).getroot()
+    assert root.findtext("movement-title") == "Liebster Immanuel, Herzog der Frommen, BWV 123.6"
+    assert root.findtext("identification/creator[@type='composer']") == "J. S. Bach"
+
+
 def test_untitled_chorale_title_is_its_bwv_number(chorales):
     assert chorale_title(chorales["bwv1.6"]) == "BWV 1.6"
 
