@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from composer.gui.app import run_app
 from composer.gui.main_window import MainWindow
+from composer.gui.playback import Playback
 from composer.gui.recovery import recovery_folder
 
 NOTES = ((2, 72), (6, 74), (10, 76))
@@ -58,6 +59,7 @@ def restore(out: str, answer: str) -> None:
 
     def report() -> None:
         win = window()
+        settle(win)
         document = win.document
         with open(out, "w") as fh:
             json.dump({"asked": asked, "notes": [[n.start, n.pitch] for n in
@@ -70,8 +72,21 @@ def restore(out: str, answer: str) -> None:
     QTimer.singleShot(2500, report)
 
 
+def settle(win: MainWindow) -> None:
+    """Let the audio engine finish opening before the window closes. Here, with no sound
+    server reachable (XDG_CONFIG_HOME is private, so PulseAudio's cookie is not found),
+    FluidSynth falls back to JACK and ALSA, and a close in the middle of that aborted the
+    process once in a CI run."""
+    transport = win.part(Playback).controller
+    deadline = time.monotonic() + 15
+    while transport.player is None and not transport.problem and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
 def quit_cleanly() -> None:
     win = window()
+    settle(win)
     draw(win)
     win.document.undo_stack.setClean()  # "Discard" at the unsaved-changes prompt
     win.close()

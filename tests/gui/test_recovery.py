@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.child_output import wait_for_line
+
 DRIVER = Path(__file__).with_name("recovery_driver.py")
 DRAWN = [[2, 72], [6, 74], [10, 76]]
 
@@ -24,7 +26,7 @@ def edit_and_kill(tmp_path: Path) -> None:
                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                            text=True)
     try:
-        assert app.stdout.readline().strip() == "autosaved"
+        assert wait_for_line(app.stdout, "autosaved")
     finally:
         app.send_signal(signal.SIGKILL)
         app.wait(10)
@@ -67,7 +69,7 @@ def test_two_running_instances_never_offer_each_others_copy(tmp_path):
                              cwd=tmp_path, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
     try:
-        assert first.stdout.readline().strip() == "autosaved"
+        assert wait_for_line(first.stdout, "autosaved")
         after = start_again(tmp_path, "Yes")  # the first is still running
         assert after["asked"] == [] and after["notes"] == []
     finally:

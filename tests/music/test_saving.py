@@ -19,6 +19,7 @@ from composer.atomic_write import atomic_open
 from composer.music.errors import FileFormatError
 from composer.music.files import read_score, write_score
 from composer.music.score import Note, Score
+from tests.child_output import wait_for_line
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 50
@@ -73,7 +74,7 @@ def test_killing_a_saving_process_leaves_the_old_file_or_the_new_one_whole(tmp_p
                                      stdout=subprocess.PIPE)
             trials.append((rng.uniform(0.0, 0.5), folder, child))
         for _, _, child in trials:
-            assert child.stdout.readline() == b"ready\n"
+            assert wait_for_line(child.stdout, b"ready")
         started = time.monotonic()
         for delay, folder, child in sorted(trials, key=lambda t: t[0]):
             time.sleep(max(0.0, started + delay - time.monotonic()))
