@@ -460,9 +460,15 @@ class MainWindow(QMainWindow):
         self.status_message(f"Saved {path.name}", 5000)
         return True
 
+    def score_title(self) -> str | None:
+        """The title notation shows: the document's name, none for an untitled one."""
+        if self.document.path is not None:
+            return self.document.path.stem
+        return None if self._untitled_name == "Untitled" else self._untitled_name
+
     def _export(self, path: Path) -> bool:
         try:
-            write_score(path, self.document.score)
+            write_score(path, self.document.score, title=self.score_title())
         except (OSError, ScoreError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             QMessageBox.critical(self, "Cannot save",

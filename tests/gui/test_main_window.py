@@ -169,6 +169,17 @@ def test_a_broken_file_gives_a_clear_message_and_keeps_the_music(qtbot, window, 
     assert window.isVisible()
 
 
+def test_a_musicxml_export_is_titled_after_the_document(window, tmp_path, save_dialog):
+    path = tmp_path / "My Chorale.mid"
+    write_score(path, rich_score())
+    window.document.reset(rich_score(), path)
+    save_dialog(tmp_path / "out.musicxml")
+    window.action("file.export_musicxml").trigger()
+    text = (tmp_path / "out.musicxml").read_text()
+    assert "<work-title>My Chorale</work-title>" in text
+    assert "Music21" not in text
+
+
 def test_cancelling_an_open_leaves_the_document_as_it_was(qtbot, window, tmp_path, warnings):
     path = tmp_path / "big.mid"
     write_score(path, rich_score())
