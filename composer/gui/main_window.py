@@ -51,6 +51,7 @@ OPEN_FILTER = ("Scores (" + " ".join(f"*{s}" for s in OPEN_SUFFIXES) + ");;"
 MIDI_FILTER = "MIDI files (*.mid *.midi)"
 MUSICXML_FILTER = "MusicXML files (*.musicxml)"
 FILE_GROUPS = ("new", "open", "save", "export", "quit")  # File menu sections, in order
+PROBLEM_CHARS = 70  # of a problem in the status bar; the tooltip has all of it
 
 P = TypeVar("P")
 Part = Callable[["MainWindow"], object]
@@ -191,9 +192,11 @@ class MainWindow(QMainWindow):
         label = self.problem_label
         label.setVisible(bool(self._problems))
         if self._problems:
-            first = next(iter(self._problems.values()))
+            first = next(iter(self._problems.values())).split(":")[0]
+            if len(first) > PROBLEM_CHARS:
+                first = first[:PROBLEM_CHARS].rsplit(" ", 1)[0] + "…"
             more = len(self._problems) - 1
-            label.setText("⚠ " + first.split(":")[0] + (f" (+{more} more)" if more else ""))
+            label.setText("⚠ " + first + (f" (+{more} more)" if more else ""))
             label.setToolTip("<p>" + "</p><p>".join(html.escape(t) for t in
                                                      self._problems.values()) + "</p>")
 

@@ -179,7 +179,8 @@ def _connect_roll(window: MainWindow, controller: TransportController) -> None:
     controller.followChanged.connect(roll.set_follow_playback)
     roll.set_follow_playback(controller.follow)
     controller.problemChanged.connect(
-        lambda problem: problem and window.status_message(problem, 15000))
+        lambda problem: window.report_problem("audio", problem or None))
+    window.report_problem("audio", controller.problem or None)
     controller.notice.connect(lambda text: window.status_message(text, 15000))
 
 

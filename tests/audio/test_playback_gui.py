@@ -322,6 +322,8 @@ def test_without_an_audio_device_play_says_so_and_export_still_works(qtbot, tmp_
     assert controller.play_action.toolTip() == f"<p>{html.escape(controller.problem)}</p>"
     assert controller.play_action.statusTip() == controller.problem
     assert window.part(Playback).wav_exporter.action.isEnabled()
+    assert window.problems()["audio"] == controller.problem  # named until it is fixed
+    assert window.problem_label.text().startswith("⚠ No audio output could be opened")
     retry = window.part(Playback).mixer_panel.retry_button
     assert not retry.isHidden()
     retry.click()  # the device is still missing: the same explanation stays
