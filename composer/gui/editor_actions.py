@@ -10,6 +10,7 @@ actions share each arrow, and the window enables one of them at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QActionGroup, QKeySequence
@@ -72,14 +73,7 @@ def _edit_actions(window: MainWindow) -> None:
     add("edit.select_all", "Select &All", roll.select_all, Key.SelectAll, view_scoped=True)
     add("edit.clear_selection", "Clear Selection", roll.clear_selection, "Escape",
         view_scoped=True)
-    for name, text, direction, by_beat, key in (
-            ("earlier_step", "Earlier by a Step", -1, False, "Left"),
-            ("later_step", "Later by a Step", 1, False, "Right"),
-            ("earlier_beat", "Earlier by a Beat", -1, True, "Shift+Left"),
-            ("later_beat", "Later by a Beat", 1, True, "Shift+Right")):
-        add(f"edit.nudge.{name}", text,
-            lambda _=False, d=direction, b=by_beat: roll.nudge(d * _amount(window, b)),
-            key, view_scoped=True)
+    _stepping(window, "edit.nudge", ("Earlier", "Later"), roll.nudge, "")
     for name, text, semitones, key in (
             ("up", "Up a Semitone", 1, "Up"), ("down", "Down a Semitone", -1, "Down"),
             ("octave_up", "Up an Octave", 12, "Shift+Up"),
@@ -90,6 +84,20 @@ def _edit_actions(window: MainWindow) -> None:
 
 def _amount(window: MainWindow, by_beat: bool) -> int:
     return window.document.score.time_signature.steps_per_beat if by_beat else 1
+
+
+def _stepping(window: MainWindow, prefix: str, words: tuple[str, str],
+              move: Callable[[int], object], tip: str) -> None:
+    """Four roll-scoped actions moving by a step (←/→) or a beat (Shift+←/→): the
+    selection's nudges and the playhead's moves share their keys and shape."""
+    for by_beat, unit in ((False, "step"), (True, "beat")):
+        for direction, word, arrow in ((-1, words[0], "Left"), (1, words[1], "Right")):
+            key = f"Shift+{arrow}" if by_beat else arrow
+            text = f"{word} by a {unit.capitalize()}"
+            window.action_collection.add(
+                f"{prefix}.{word.lower()}_{unit}", text,
+                lambda _=False, d=direction, b=by_beat: move(d * _amount(window, b)), key,
+                view_scoped=True, tip=f"{tip}{text.lower()} ({key})" if tip else "")
 
 
 def _note_actions(window: MainWindow) -> None:
@@ -126,15 +134,9 @@ def _view_actions(window: MainWindow) -> None:
     add("view.taller", "Taller Rows", lambda: roll.zoom_pitch(1.2), "Ctrl+Alt+=")
     add("view.shorter", "Shorter Rows", lambda: roll.zoom_pitch(1 / 1.2), "Ctrl+Alt+-")
     add("view.fit", "&Fit to Window", roll.fit_to_window, "Ctrl+0")
-    for name, text, direction, by_beat, key in (
-            ("step_back", "Back a Step", -1, False, "Left"),
-            ("step_on", "On a Step", 1, False, "Right"),
-            ("beat_back", "Back a Beat", -1, True, "Shift+Left"),
-            ("beat_on", "On a Beat", 1, True, "Shift+Right")):
-        add(f"view.playhead.{name}", text,
-            lambda _=False, d=direction, b=by_beat:
-                document.set_playhead(document.playhead + d * _amount(window, b)),
-            key, view_scoped=True, tip=f"Move the playhead {text.lower()} ({key})")
+    _stepping(window, "view.playhead", ("Back", "On"),
+              lambda steps: document.set_playhead(document.playhead + steps),
+              "Move the playhead ")
     add("view.playhead.start", "To the Start", lambda: document.set_playhead(0), "Home",
         view_scoped=True)
     add("view.playhead.end", "To the End",

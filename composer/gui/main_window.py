@@ -329,7 +329,8 @@ class MainWindow(QMainWindow):
         # The arrows move the selection when there is one, else the playhead.
         for action in self._named("edit.nudge.") + self._named("edit.transpose."):
             action.setEnabled(count > 0)
-        for action in self._named("view.playhead.step") + self._named("view.playhead.beat"):
+        for action in [a for n, a in self.action_collection
+                       if n.startswith("view.playhead.") and n.endswith(("_step", "_beat"))]:
             action.setEnabled(count == 0)
 
     def _voice_changed(self, voice: int) -> None:

@@ -63,6 +63,25 @@ def roll(window) -> PianoRollView:
     return view
 
 
+def shown_at(qtbot, window: MainWindow, step_width: float, key_height: float) -> MainWindow:
+    """Show the window and put its roll at a known zoom, at the start, C4..C6 in view."""
+    window.show()
+    qtbot.waitExposed(window)
+    roll = window.roll
+    roll.set_zoom(step_width, key_height)
+    roll.horizontalScrollBar().setValue(0)
+    roll.verticalScrollBar().setValue(int((127 - 84) * key_height))
+    roll.setFocus()
+    return window
+
+
+def closed(window: MainWindow) -> None:
+    """Close without the unsaved-changes prompt, which nobody would answer."""
+    window.document.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+
+
 def wait_opened(qtbot, window: MainWindow) -> None:
     """Files open in the background: wait until the window has taken (or refused) it."""
     qtbot.waitUntil(lambda: not window.opener.busy, timeout=30000)

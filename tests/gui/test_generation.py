@@ -14,7 +14,7 @@ from composer.gui.generation_controller import network_pool
 from composer.gui.main_window import MainWindow
 from composer.gui.playback import Playback, install_playback
 from composer.music.score import Note, Score
-from tests.gui.conftest import click, key, note_point, point
+from tests.gui.conftest import click, closed, key, note_point, point, shown_at
 
 NO_AUDIO = ["composer-no-such-fluidsynth"]
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -29,19 +29,11 @@ def make_window(settings, corpus) -> MainWindow:
 
 @pytest.fixture
 def gwindow(qtbot, settings, small_corpus):
-    window = make_window(settings, small_corpus)
-    window.show()
-    qtbot.waitExposed(window)
-    roll = window.roll
-    roll.set_zoom(8.0, 8.0)
-    roll.horizontalScrollBar().setValue(0)
-    roll.verticalScrollBar().setValue(int((127 - 84) * 8))
+    window = shown_at(qtbot, make_window(settings, small_corpus), 8.0, 8.0)
     yield window
     generation(window).controller.cancel()
     network_pool().waitForDone(30_000)  # nothing of this test runs on into the next
-    window.document.undo_stack.setClean()
-    window.close()
-    window.deleteLater()
+    closed(window)
 
 
 def generation(window: MainWindow) -> Generation:

@@ -13,7 +13,17 @@ from composer.gui.piano_roll import Tool
 from composer.gui.playback import install_playback
 from composer.gui.shortcuts_dialog import shortcut_rows
 from composer.music.score import Note
-from tests.gui.conftest import LEFT, NONE, click, key, note_point, point, score_with
+from tests.gui.conftest import (
+    LEFT,
+    NONE,
+    click,
+    closed,
+    key,
+    note_point,
+    point,
+    score_with,
+    shown_at,
+)
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -25,17 +35,8 @@ def full_window(qtbot, settings, small_corpus):
     """The window as the app builds it, with the playback part (no sound needed)."""
     window = MainWindow(settings=settings, corpus_loader=lambda p, c: small_corpus,
                         parts=[lambda w: install_playback(w, NO_AUDIO)])
-    window.show()
-    qtbot.waitExposed(window)
-    roll = window.roll
-    roll.set_zoom(16.0, 12.0)
-    roll.horizontalScrollBar().setValue(0)
-    roll.verticalScrollBar().setValue(int((127 - 84) * 12))
-    roll.setFocus()
-    yield window
-    window.document.undo_stack.setClean()  # closing must not stop at the prompt
-    window.close()
-    window.deleteLater()
+    yield shown_at(qtbot, window, 16.0, 12.0)
+    closed(window)
 
 
 def test_no_two_enabled_actions_share_a_shortcut(full_window):
