@@ -8,6 +8,8 @@ voices and says in plain words what it changed.
 from __future__ import annotations
 
 import itertools
+import re
+import statistics
 from dataclasses import dataclass, field
 
 from composer.music.score import VOICE_NAMES, VOICE_RANGES, Note, Voice
@@ -64,12 +66,39 @@ def _is_monophonic(notes: list[Note]) -> bool:
     return all(b.start >= a.end for a, b in zip(notes, notes[1:]))
 
 
+_VOICE_WORDS = (
+    {"soprano", "s", "sop", "sopr", "sopran", "soprani", "cantus", "discant", "discantus",
+     "diskant", "treble", "canto", "superius"},
+    {"alto", "a", "alt", "altus", "contralto", "alti"},
+    {"tenor", "t", "ten", "tenore", "tenori"},
+    {"bass", "b", "bas", "basso", "bassus", "bassi"},
+)
+_FILLER_WORDS = {"choir", "chor", "coro", "choeur", "voice", "voices", "vocal", "stimme",
+                 "voce", "voix", "satb", "i", "ii", "the", "part"}
+_INSTRUMENT_WORDS = ("continuo", "organ", "orgel", "violin", "viol", "cello", "contrab",
+                     "kontrab", "piano", "klavier", "cemb", "harps", "strings", "oboe", "flute",
+                     "flauto", "trumpet", "tromb", "horn", "corno", "fagott", "bassoon",
+                     "clarin", "sax", "guitar", "recorder", "keyboard", "instr", "accomp",
+                     "double", "basse")
+
+
 def voice_of_name(name: str) -> int | None:
-    text = name.strip().lower()
-    for i, voice in enumerate(VOICE_NAMES):
-        if text in (voice.lower(), voice[0].lower()) or text.startswith(voice.lower()):
+    """The voice a track or part name stands for: Soprano/Alto/Tenor/Bass, their
+    abbreviations (S, Sop., Alt, T, B) and other languages (Sopran, Tenore, Basso, Cantus,
+    Discant), alone or with a choir word or a number ("Chor Sopran", "Soprano 1")."""
+    words = [w for w in re.split(r"[^a-zà-ÿ]+", name.strip().lower()) if w]
+    words = [w for w in words if w not in _FILLER_WORDS]
+    if len(words) != 1:
+        return None
+    for i, known in enumerate(_VOICE_WORDS):
+        if words[0] in known:
             return i
     return None
+
+
+def _is_instrument(name: str) -> bool:
+    text = name.lower()
+    return any(word in text for word in _INSTRUMENT_WORDS)
 
 
 def _place(voice: list[Note], note: Note) -> None:
@@ -128,13 +157,14 @@ def _nearest_inner_pair(inner: list[Note], alto: float, tenor: float) -> tuple[N
     return inner[i], inner[nearest_below[i]]
 
 
-def _assign_by_register(tracks: list[tuple[str, list[Note]]]) -> list[int]:
-    """Voices for up to four monophonic tracks: ordered by mean pitch, each near the
-    voice whose range it fits best."""
+def _assign_by_register(tracks: list[tuple[str, list[Note]]],
+                        free: tuple[int, ...] = (0, 1, 2, 3)) -> list[int]:
+    """Voices (among `free`) for up to that many monophonic tracks: ordered by mean pitch,
+    each near the voice whose range it fits best."""
     means = [sum(n.pitch for n in notes) / len(notes) for _, notes in tracks]
     order = sorted(range(len(tracks)), key=lambda i: -means[i])
     best = min(
-        itertools.combinations(range(4), len(tracks)),
+        itertools.combinations(free, len(tracks)),
         key=lambda choice: sum(abs(means[i] - _CENTRES[v]) for i, v in zip(order, choice)),
     )
     voice_of = [0] * len(tracks)
@@ -143,54 +173,168 @@ def _assign_by_register(tracks: list[tuple[str, list[Note]]]) -> list[int]:
     return voice_of
 
 
+_DOUBLING_SHARE = 0.8  # of a track's notes sounding with the other track's: a doubling
+_CHORDAL_SHARE = 0.5  # of a track's onsets with more than one note: it plays chords
+_SPARSE_SHARE = 0.25  # of the fullest track's sounding time: a fragment, not a voice
+
+
+def _chordal(notes: list[Note]) -> bool:
+    """Whether a track plays chords: most of its onsets start more than one note."""
+    starts: dict[int, int] = {}
+    for n in notes:
+        starts[n.start] = starts.get(n.start, 0) + 1
+    return sum(c > 1 for c in starts.values()) > _CHORDAL_SHARE * len(starts)
+
+
+def _sounding(notes: list[Note]) -> int:
+    return sum(n.duration for n in notes)
+
+
+def _doubled_share(notes: list[Note], onsets: set[tuple[int, int]]) -> float:
+    """The share of `notes` that another track starts on the same step at the same pitch."""
+    return sum((n.start, n.pitch) in onsets for n in notes) / len(notes)
+
+
+def _resolve_chords(notes: list[Note], top: bool) -> tuple[list[Note], int]:
+    """One line out of a track with a few chords or grace notes: of notes starting
+    together the longest (a grace note is shorter), then the top (or bottom) one; a
+    one-step note starting under a sounding one is a grace note and left out."""
+    out: list[Note] = []
+    for _, group_iter in itertools.groupby(sorted(notes), key=lambda n: n.start):
+        group = list(group_iter)
+        longest = max(n.duration for n in group)
+        group = [n for n in group if n.duration == longest]
+        note = max(group, key=lambda n: n.pitch if top else -n.pitch)
+        if out and out[-1].end > note.start and note.duration <= 1 < out[-1].duration:
+            continue
+        _place(out, note)
+    return out, len(notes) - len(out)
+
+
+def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
+                  ) -> tuple[list[tuple[str, list[Note]]], list[int | None]]:
+    """Chooses the tracks that become voices: names first, doublings and chord tracks
+    dropped, then by register (the highest and lowest lines survive). Returns the kept
+    tracks and each one's voice by name (None: by register)."""
+    named = [voice_of_name(name) for name, _ in tracks]
+    seen: set[int] = set()
+    for i, v in enumerate(named):
+        if v is not None and v in seen:
+            named[i] = None
+        elif v is not None:
+            seen.add(v)
+    alive = list(range(len(tracks)))
+    reasons: dict[int, tuple[str, int | None]] = {}  # dropped track: why, doubling whom
+
+    def keep_rank(i: int) -> tuple:
+        name, notes = tracks[i]
+        return (named[i] is not None, not _is_instrument(name), not _chordal(notes), -i)
+
+    onsets = [{(n.start, n.pitch) for n in notes} for _, notes in tracks]
+    if len(tracks) > 1:
+        for i, j in itertools.combinations(range(len(tracks)), 2):
+            if i not in alive or j not in alive or None not in (named[i], named[j]):
+                continue  # two named voices may sing in unison
+            if max(_doubled_share(tracks[i][1], onsets[j]),
+                   _doubled_share(tracks[j][1], onsets[i])) < _DOUBLING_SHARE:
+                continue
+            drop, other = (i, j) if keep_rank(i) < keep_rank(j) else (j, i)
+            alive.remove(drop)
+            reasons[drop] = ("doubles", other)
+
+    def drop_while_more_than_four(reason: str, test) -> None:
+        for i in sorted(alive, key=lambda i: len(tracks[i][1])):
+            if len(alive) > 4 and named[i] is None and test(i):
+                alive.remove(i)
+                reasons[i] = (reason, None)
+
+    drop_while_more_than_four("plays chords", lambda i: _chordal(tracks[i][1]))
+    fullest = max(_sounding(tracks[i][1]) for i in alive)
+    drop_while_more_than_four(
+        "few", lambda i: _sounding(tracks[i][1]) < _SPARSE_SHARE * fullest)
+
+    fixed = {named[i] for i in alive if named[i] is not None}
+    free = [v for v in range(4) if v not in fixed]
+    pool = sorted((i for i in alive if named[i] is None),
+                  key=lambda i: -statistics.median(n.pitch for n in tracks[i][1]))
+    if len(pool) > len(free):
+        chosen: list[int] = []
+        if 0 in free and pool:
+            chosen.append(pool[0])
+        if 3 in free and pool[-1] not in chosen:
+            chosen.append(pool[-1])
+        middles = sorted((i for i in pool if i not in chosen),
+                         key=lambda i: (-len(tracks[i][1]), i))
+        chosen += middles[:len(free) - len(chosen)]
+        for i in pool:
+            if i not in chosen:
+                alive.remove(i)
+                reasons[i] = ("register", None)
+
+    kept = sorted(alive)
+    result = [tracks[i] for i in kept]
+    voice_of = [named[i] for i in kept]
+    if reasons:
+        dropped = []
+        for i in sorted(reasons):
+            why, other = reasons[i]
+            if why == "doubles":
+                if other in kept and named[other] is not None:
+                    why = f"doubles the {VOICE_NAMES[named[other]].lower()}"
+                else:
+                    why = f"doubles track '{tracks[other][0]}'"
+            elif why == "few":
+                why = (f"a fragment: it sounds for {_sounding(tracks[i][1])} sixteenth(s) "
+                       f"against {fullest} in the fullest track; kept the four with the most "
+                       "notes")
+            elif why == "register":
+                why = ("the four voices are named" if not free
+                       else "an inner line with fewer notes than those kept")
+            dropped.append(f"dropped track '{tracks[i][0]}' ({why})")
+        messages.append(f"The file has {len(tracks)} tracks with notes: "
+                        + "; ".join(dropped) + ".")
+    return result, voice_of
+
+
 def assign_voices(tracks: list[RawTrack]) -> Voicing:
     """Quantize and map tracks to S, A, T, B.
 
-    Tracks named Soprano/Alto/Tenor/Bass (or S/A/T/B) keep their names. Otherwise
-    up to four monophonic tracks map by register; more than four tracks keep the four with
-    the most notes; a polyphonic track is split by chord position.
+    Tracks named after the voices keep their voices; a track doubling another and, beyond
+    four, chord tracks and inner lines are left out; the rest map by register (the highest
+    and lowest lines become Soprano and Bass). A chord or grace note inside a track is
+    resolved within it; only chord tracks are shared out by chord position.
     """
     quantized, messages = quantize(tracks)
-    named: dict[int, tuple[str, list[Note]]] = {}
-    for name, notes in quantized:
-        voice = voice_of_name(name)
-        if voice is not None and notes and voice not in named:
-            named[voice] = (name, notes)
-    used = {name for name, _ in named.values()}
-    others = [name for name, notes in quantized if notes and name not in used]
-    if named and all(_is_monophonic(notes) for _, notes in named.values()) and (
-        len(named) == 4 or not others
-    ):
-        if others:
-            left_out = ", ".join(others)
-            messages.append(f"Used the tracks named after the voices; left out: {left_out}.")
-        voices = tuple(tuple(named[v][1]) if v in named else () for v in range(4))
-        return Voicing(voices, messages)
-
     quantized = [t for t in quantized if t[1]]
     if not quantized:
         return Voicing(((), (), (), ()), messages)
-    if len(quantized) > 4:
-        ranked = sorted(range(len(quantized)), key=lambda i: -len(quantized[i][1]))
-        kept, left = sorted(ranked[:4]), ranked[4:]
-        messages.append(
-            f"The file has {len(quantized)} tracks with notes; kept the four with the most "
-            f"notes ({', '.join(quantized[i][0] for i in ranked[:4])}) and left out "
-            f"{', '.join(quantized[i][0] for i in left)}."
-        )
-        quantized = [quantized[i] for i in kept]  # by position: tracks may be equal
+    kept, named = _voice_tracks(quantized, messages)
 
-    if all(_is_monophonic(notes) for _, notes in quantized):
-        voice_of = _assign_by_register(quantized)
+    if len(kept) >= 4 or not any(_chordal(notes) for _, notes in kept):
+        fixed = {v for v in named if v is not None}
+        free = tuple(v for v in range(4) if v not in fixed)
+        pool = [k for k, v in enumerate(named) if v is None]
+        by_register = _assign_by_register([kept[k] for k in pool], free) if pool else []
+        voice_of = list(named)
+        for k, v in zip(pool, by_register):
+            voice_of[k] = v
         voices: list[list[Note]] = [[], [], [], []]
-        for (_, notes), v in zip(quantized, voice_of):
-            voices[v] = notes
-        if len(quantized) < 4:
+        resolved = 0
+        for (_, notes), v in zip(kept, voice_of):
+            voices[v], dropped = _resolve_chords(notes, top=v < 2)
+            resolved += dropped
+        if resolved:
+            messages.append(
+                f"Chords and grace notes inside a track were resolved there: {resolved} "
+                "note(s) left out (kept the top note in Soprano and Alto, the bottom note in "
+                "Tenor and Bass, and the longer of notes starting together)."
+            )
+        if pool and len(kept) < 4:
             used = ", ".join(VOICE_NAMES[v] for v in sorted(voice_of))
-            messages.append(f"The file has {len(quantized)} voice(s); they became {used}.")
+            messages.append(f"The file has {len(kept)} voice(s); they became {used}.")
         return Voicing(tuple(tuple(v) for v in voices), messages)
 
-    merged = [n for _, notes in quantized for n in notes]
+    merged = [n for _, notes in kept for n in notes]
     split, dropped = split_polyphony(merged)
     messages.append("Chords were shared out among Soprano, Alto, Tenor and Bass by position.")
     if dropped:
