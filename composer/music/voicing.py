@@ -175,6 +175,8 @@ def _assign_by_register(tracks: list[tuple[str, list[Note]]],
 
 _DOUBLING_SHARE = 0.8  # of a track's notes sounding with the other track's: a doubling
 _CHORDAL_SHARE = 0.5  # of a track's onsets with more than one note: it plays chords
+_MAX_CANDIDATES = 64  # tracks compared for doublings, the rest left out by size
+_LISTED_DROPS = 12  # dropped tracks named in the message
 _SPARSE_SHARE = 0.25  # of the fullest track's sounding time: a fragment, not a voice
 
 
@@ -188,11 +190,6 @@ def _chordal(notes: list[Note]) -> bool:
 
 def _sounding(notes: list[Note]) -> int:
     return sum(n.duration for n in notes)
-
-
-def _doubled_share(notes: list[Note], onsets: set[tuple[int, int]]) -> float:
-    """The share of `notes` that another track starts on the same step at the same pitch."""
-    return sum((n.start, n.pitch) in onsets for n in notes) / len(notes)
 
 
 def _resolve_chords(notes: list[Note], top: bool) -> tuple[list[Note], int]:
@@ -230,17 +227,23 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
         name, notes = tracks[i]
         return (named[i] is not None, not _is_instrument(name), not _chordal(notes), -i)
 
+    if len(alive) > _MAX_CANDIDATES:  # a file of hundreds of tracks: the fullest only
+        ranked = sorted(alive, key=lambda i: (named[i] is None, -len(tracks[i][1]), i))
+        for i in ranked[_MAX_CANDIDATES:]:
+            alive.remove(i)
+            reasons[i] = ("many", None)
+    # a track doubles another when the other starts the same pitch on the same step for
+    # most of its notes
     onsets = [{(n.start, n.pitch) for n in notes} for _, notes in tracks]
-    if len(tracks) > 1:
-        for i, j in itertools.combinations(range(len(tracks)), 2):
-            if i not in alive or j not in alive or None not in (named[i], named[j]):
-                continue  # two named voices may sing in unison
-            if max(_doubled_share(tracks[i][1], onsets[j]),
-                   _doubled_share(tracks[j][1], onsets[i])) < _DOUBLING_SHARE:
-                continue
-            drop, other = (i, j) if keep_rank(i) < keep_rank(j) else (j, i)
-            alive.remove(drop)
-            reasons[drop] = ("doubles", other)
+    for i, j in itertools.combinations(list(alive), 2):
+        if i not in alive or j not in alive or None not in (named[i], named[j]):
+            continue  # two named voices may sing in unison
+        shared = len(onsets[i] & onsets[j])
+        if shared < _DOUBLING_SHARE * min(len(onsets[i]), len(onsets[j])):
+            continue
+        drop, other = (i, j) if keep_rank(i) < keep_rank(j) else (j, i)
+        alive.remove(drop)
+        reasons[drop] = ("doubles", other)
 
     def drop_while_more_than_four(reason: str, test) -> None:
         for i in sorted(alive, key=lambda i: len(tracks[i][1])):
@@ -287,10 +290,15 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
                 why = (f"a fragment: it sounds for {_sounding(tracks[i][1])} sixteenth(s) "
                        f"against {fullest} in the fullest track; kept the four with the most "
                        "notes")
+            elif why == "many":
+                why = f"one of more than {_MAX_CANDIDATES} tracks, with fewer notes"
             elif why == "register":
                 why = ("the four voices are named" if not free
                        else "an inner line with fewer notes than those kept")
             dropped.append(f"dropped track '{tracks[i][0]}' ({why})")
+        if len(dropped) > _LISTED_DROPS:
+            more = len(dropped) - _LISTED_DROPS
+            dropped = [*dropped[:_LISTED_DROPS], f"and dropped {more} more track(s)"]
         messages.append(f"The file has {len(tracks)} tracks with notes: "
                         + "; ".join(dropped) + ".")
     return result, voice_of

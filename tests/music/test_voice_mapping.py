@@ -7,7 +7,7 @@ import pretty_midi
 import pytest
 
 from composer.music.files import read_score
-from composer.music.voicing import voice_of_name
+from composer.music.voicing import RawNote, RawTrack, assign_voices, voice_of_name
 
 Q = 0.5  # a quarter at 120 BPM, in seconds
 # a chorale phrase where the soprano has the fewest notes, as in most Bach chorales
@@ -134,3 +134,12 @@ def test_a_chord_track_is_still_shared_out(tmp_path):
 ])
 def test_voice_names_in_their_usual_forms(name, voice):
     assert voice_of_name(name) == voice
+
+
+def test_hundreds_of_tracks_are_quick_and_summed_up():
+    tracks = [RawTrack(f"Part {k}", [RawNote(i, i + 1, 40 + (i * k) % 41) for i in range(40)])
+              for k in range(300)]
+    voicing = assign_voices(tracks)
+    assert all(voicing.voices)
+    assert "more track(s)" in voicing.messages[-1]
+    assert voicing.messages[-1].count("dropped track '") == 12
