@@ -288,8 +288,7 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
                     why = f"doubles track '{tracks[other][0]}'"
             elif why == "few":
                 why = (f"a fragment: it sounds for {_sounding(tracks[i][1])} sixteenth(s) "
-                       f"against {fullest} in the fullest track; kept the four with the most "
-                       "notes")
+                       f"against {fullest} in the fullest track")
             elif why == "many":
                 why = f"one of more than {_MAX_CANDIDATES} tracks, with fewer notes"
             elif why == "register":

@@ -85,12 +85,13 @@ def test_wider_chords_keep_four_voices_and_say_so(tmp_path):
     assert any("2 note(s)" in m for m in result.messages)
 
 
-def test_more_than_four_tracks_keep_the_four_busiest(tmp_path):
+def test_beyond_four_tracks_a_fragment_of_a_track_is_dropped_first(tmp_path):
     tracks = [[(i * 0.125, (i + 1) * 0.125, 60 + k) for i in range(k + 1)] for k in range(5)]
     _write_tracks(tmp_path / "five.mid", tracks)
     result = read_score(tmp_path / "five.mid")
     assert result.score.note_count() == 2 + 3 + 4 + 5
-    assert any("kept the four with the most notes" in m for m in result.messages)
+    assert any("dropped track 'Part 0' (a fragment: it sounds for 1 sixteenth(s)" in m
+               for m in result.messages)
 
 
 def test_off_grid_notes_are_quantized_and_the_shift_reported(tmp_path):
