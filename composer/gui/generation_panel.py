@@ -49,6 +49,14 @@ def _button(action: QAction) -> QToolButton:
     return button
 
 
+def _one_row_page(label: str, widget: QWidget) -> QWidget:
+    page = QWidget()
+    form = QFormLayout(page)
+    form.setContentsMargins(0, 0, 0, 0)
+    form.addRow(label, widget)
+    return page
+
+
 class _VoiceBoxes(QWidget):
     """Four ticks, S A T B."""
 
@@ -204,20 +212,12 @@ class GenerationPanel(QDockWidget):
     def _harmonize_page(self) -> QWidget:
         self.keep = _VoiceBoxes("Keep the {voice} as it is")
         self.keep.changed.connect(lambda voices: self._edit(keep=voices))
-        page = QWidget()
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Keep", self.keep)
-        return page
+        return _one_row_page("Keep", self.keep)
 
     def _regenerate_page(self) -> QWidget:
         self.rewrite = _VoiceBoxes("Write the {voice} anew")
         self.rewrite.changed.connect(lambda voices: self._edit(rewrite=voices))
-        page = QWidget()
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Rewrite", self.rewrite)
-        return page
+        return _one_row_page("Rewrite", self.rewrite)
 
     def _knobs(self) -> QFormLayout:
         form = QFormLayout()

@@ -444,6 +444,10 @@ def _plot_rules(res: dict, folder: Path, plt) -> Path:
                  "harmonizations)")
     fig.tight_layout()
     path = folder / f"{RESULT_NAME}_rules.png"
+    return _save_figure(fig, path)
+
+
+def _save_figure(fig, path: Path) -> Path:  # noqa: ANN001 - a matplotlib Figure
     with atomic_open(path) as file:
         fig.savefig(file, dpi=110, format="png")
     return path
@@ -470,9 +474,7 @@ def _plot_distances(res: dict, folder: Path, plt) -> Path:
     ax.set_title("How far each distribution lies from Bach's (0: the same)")
     fig.tight_layout()
     path = folder / f"{RESULT_NAME}_distances.png"
-    with atomic_open(path) as file:
-        fig.savefig(file, dpi=110, format="png")
-    return path
+    return _save_figure(fig, path)
 
 
 def _plot_distributions(res: dict, folder: Path, plt) -> Path:
@@ -511,9 +513,7 @@ def _plot_distributions(res: dict, folder: Path, plt) -> Path:
                  "(default temperature; solid: continued, dashed: harmonized)")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     path = folder / f"{RESULT_NAME}_distributions.png"
-    with atomic_open(path) as file:
-        fig.savefig(file, dpi=110, format="png")
-    return path
+    return _save_figure(fig, path)
 
 
 # --- the command -------------------------------------------------------------------------
