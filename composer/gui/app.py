@@ -31,8 +31,10 @@ def run_app(argv: list[str]) -> int:
     from composer.gui.main_window import MainWindow
     from composer.gui.playback import install_playback
     from composer.gui.recovery import install_recovery
+    from composer.gui.score_part import install_score_view
 
-    window = MainWindow(parts=[install_playback, install_generation, install_recovery])
+    window = MainWindow(parts=[install_playback, install_generation, install_score_view,
+                               install_recovery])
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:
