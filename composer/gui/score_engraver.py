@@ -3,22 +3,33 @@
 Every change asks for a new engraving; requests that come while one is being made are
 coalesced into one more run after it (a burst of edits costs two engravings, not one per
 edit), and a result made from a score that has changed since is dropped rather than shown.
-Engraving and drawing the pages run on a pool of their own, one at a time, so the network's
-threads and the GUI thread are never kept waiting for notation.
+Engraving runs in a child process (the export's MusicXML is made by music21 in Python, and
+Verovio holds the interpreter's lock while it reads a file: on a thread, both took turns
+with the GUI thread and stalled the window for up to half a second); the pages are drawn on
+a thread pool of its own, one engraving at a time, so neither the network's threads nor the
+GUI thread wait for notation.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from composer.gui.score_pages import RenderedPage, render_pages
 from composer.gui.workers import Task
-from composer.music.engraving import Engraving, engrave, verovio_problem, view_layout
+from composer.music.engraving import Engraving, Layout, engrave, verovio_problem, view_layout
 from composer.music.musicxml_file import ScoreInfo
 from composer.music.score import NoteRef, Score
+from composer.work import Cancel, Cancelled
+
+_PROCESS: ProcessPoolExecutor | None = None
+_PROCESS_LOCK = threading.Lock()
 
 COALESCE_MS = 25  # edits closer than this (a paste, an undo burst) engrave once
 
@@ -40,6 +51,48 @@ class Engraved:
     request: Request
     engraving: Engraving
     pages: list[RenderedPage]
+
+
+def _process() -> ProcessPoolExecutor:
+    global _PROCESS
+    with _PROCESS_LOCK:
+        if _PROCESS is None:
+            # spawn: a forked copy of a process running Qt's threads is not safe to use
+            _PROCESS = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"))
+        return _PROCESS
+
+
+def engrave_apart(score: Score, info: ScoreInfo | None, layout: Layout,
+                  colors: Mapping[NoteRef, str] | None = None,
+                  cancel: Cancel | None = None) -> Engraving:
+    """`engrave` in the engraving process; this thread only waits (without the lock)."""
+    global _PROCESS
+    future = _process().submit(engrave, score, info, layout, dict(colors or {}) or None)
+    while True:
+        if cancel is not None and cancel():
+            future.cancel()
+            raise Cancelled()
+        try:
+            return future.result(timeout=0.05)
+        except TimeoutError:
+            continue
+        except BrokenProcessPool:
+            with _PROCESS_LOCK:
+                _PROCESS = None  # the next engraving starts a new process
+            raise
+
+
+def warm_up() -> None:
+    """Start the engraving process and its imports now, not at the first edit."""
+    _process().submit(verovio_problem)
+
+
+def shutdown_process() -> None:
+    global _PROCESS
+    with _PROCESS_LOCK:
+        process, _PROCESS = _PROCESS, None
+    if process is not None:
+        process.shutdown(wait=False, cancel_futures=True)
 
 
 def _pool() -> QThreadPool:
@@ -88,8 +141,8 @@ class ScoreEngraver(QObject):
             return
 
         def work(progress, cancel):  # noqa: ANN001, ANN202 - the Task calling convention
-            engraving = engrave(request.score, request.info, view_layout(request.width),
-                                request.colors, cancel=cancel)
+            engraving = engrave_apart(request.score, request.info,
+                                      view_layout(request.width), request.colors, cancel)
             return Engraved(request, engraving,
                             render_pages(engraving, request.width, request.ratio, cancel))
 

@@ -13,7 +13,14 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox, QProgressDialog
 
-from composer.gui.score_engraver import Engraved, Request, ScoreEngraver
+from composer.gui.score_engraver import (
+    Engraved,
+    Request,
+    ScoreEngraver,
+    engrave_apart,
+    shutdown_process,
+    warm_up,
+)
 from composer.gui.score_pages import write_pdf
 from composer.gui.score_view import ScoreView
 from composer.gui.workers import Task
@@ -72,6 +79,9 @@ def install_score_view(window: MainWindow) -> ScorePart:
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(engraver.shutdown)
+        app.aboutToQuit.connect(shutdown_process)
+    if engraver.problem is None:
+        warm_up()
     return ScorePart(dock, view, engraver, pdf)
 
 
@@ -162,6 +172,10 @@ class _Wiring(QObject):
         roll.set_selection(roll.selection ^ {ref} if add else frozenset({ref}))
 
 
+def _engrave(score: Score, info: ScoreInfo, layout, cancel=None):  # noqa: ANN001, ANN202
+    return engrave(score, info, layout, cancel=cancel)
+
+
 def _written(score: Score, start: int, end: int, voices: tuple[int, ...]) -> list[NoteRef]:
     return [(v, n) for v in voices for n in score.voices[v] if n.end > start and n.start < end]
 
@@ -189,7 +203,7 @@ class PdfExporter(QObject):
         score, title = self.window.document.score, self.window.score_title()
 
         def work(progress, cancel):  # noqa: ANN001, ANN202 - the Task calling convention
-            return export_pdf(score, path, title, progress, cancel)
+            return export_pdf(score, path, title, progress, cancel, engraver=engrave_apart)
 
         dialog = QProgressDialog(f"Engraving {path.name}…", "Cancel", 0, 0, self.window)
         dialog.setWindowTitle("Export PDF")
@@ -219,15 +233,12 @@ class PdfExporter(QObject):
 
 
 def export_pdf(score: Score, path: Path, title: str | None, progress=None,  # noqa: ANN001
-               cancel=None) -> int:
-    """The score engraved on A4 pages into `path`: what the GUI and the CLI both run.
-    Engraving is the first half of the progress, the pages the second."""
-    def engraving_progress(done: int, total: int) -> None:
-        if progress:
-            progress(done, 2 * total)
-
-    engraving = engrave(score, ScoreInfo(title), A4, progress=engraving_progress,
-                        cancel=cancel)
+               cancel=None, engraver=None) -> int:  # noqa: ANN001
+    """The score engraved on A4 pages into `path`: what the GUI and the CLI both run (the
+    GUI engraves in its engraving process, `engrave_apart`). Returns the page count."""
+    if progress:
+        progress(0, 2)
+    engraving = (engraver or _engrave)(score, ScoreInfo(title), A4, cancel=cancel)
     pages = len(engraving.pages)
     return write_pdf(engraving, path, title or "",
                      progress=lambda d, t: progress and progress(pages + d, 2 * pages),
