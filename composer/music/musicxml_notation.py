@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from composer.music.score import Score, TimeSignature
-from composer.music.spelling import spell
+from composer.music.spelling import spell, spell_voices
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,21 @@ def note_pieces(start: int, end: int) -> list[tuple[int, int]]:
 
 
 def spelled(pitch: int, key: str | None) -> tuple[str, int, int]:
-    """(letter, alteration in semitones, octave) of `pitch` written in `key`, by `spell`."""
-    name = spell(pitch, key)
+    """(letter, alteration in semitones, octave) of `pitch` written in `key`, by `spell`:
+    a pitch out of context (the score's notes are spelled by `voice_spellings`)."""
+    return parts_of_name(spell(pitch, key))
+
+
+def voice_spellings(score: Score) -> list[dict[tuple[int, int], tuple[str, int, int]]]:
+    """For each voice, (letter, alteration, octave) of its notes by (start, pitch), by
+    `spell_voices`: a chromatic note leans towards the notes sounding within a beat."""
+    names = spell_voices(score.voices, score.key, score.time_signature.steps_per_beat)
+    return [{(n.start, n.pitch): parts_of_name(name) for n, name in zip(notes, voice)}
+            for notes, voice in zip(score.voices, names)]
+
+
+def parts_of_name(name: str) -> tuple[str, int, int]:
+    """(letter, alteration in semitones, octave) of a scientific pitch name ("Bb-1")."""
     letter = name[0]
     octave_at = next(i for i, c in enumerate(name) if i and (c.isdigit() or c == "-"))
     accidentals = name[1:octave_at]
