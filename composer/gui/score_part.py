@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QMessageBox,
+    QProgressDialog,
+    QVBoxLayout,
+    QWidget,
+)
 
 from composer.gui.score_engraver import (
     Engraved,
@@ -51,7 +59,13 @@ def install_score_view(window: MainWindow) -> ScorePart:
     view = ScoreView()
     dock = QDockWidget("Score")
     dock.setObjectName("scoreDock")
-    dock.setWidget(view)
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(view.caption)
+    layout.addWidget(view)
+    dock.setWidget(holder)
     wiring = _Wiring(window, view)
     engraver = ScoreEngraver(wiring.request, parent=window)
     wiring.engraver = engraver
@@ -159,6 +173,9 @@ class _Wiring(QObject):
                        colors, self.view.devicePixelRatioF())
 
     def _engraved(self, engraved: Engraved) -> None:
+        title = engraved.request.info.title
+        self.view.caption.setText(title or "")
+        self.view.caption.setVisible(bool(title))
         self.view.show_engraved(engraved)
         self.view.canvas.set_selected(self.window.roll.selection)
 

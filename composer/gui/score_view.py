@@ -155,6 +155,10 @@ class ScoreView(QStackedWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.canvas = ScoreCanvas()
+        self.caption = QLabel()  # the title, which the narrow pages leave out
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setContentsMargins(6, 2, 6, 2)
+        self.caption.hide()
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.canvas)
         self.scroll.setWidgetResizable(False)

@@ -51,6 +51,7 @@ class Layout:
     scale: int = 40
     fit_height: bool = False
     margin: int = 50
+    header: bool = True  # the title over the first page
     staff_spacing: int = 12  # Verovio's defaults: staff spaces between staves, systems
     system_spacing: int = 12
 
@@ -58,7 +59,8 @@ class Layout:
         return {
             "pageWidth": self.width, "pageHeight": self.height, "scale": self.scale,
             "adjustPageHeight": self.fit_height, "breaks": "auto", "footer": "none",
-            "header": "auto", "pageMarginLeft": self.margin, "pageMarginRight": self.margin,
+            "header": "auto" if self.header else "none",
+            "pageMarginLeft": self.margin, "pageMarginRight": self.margin,
             "pageMarginTop": self.margin, "pageMarginBottom": self.margin,
             "spacingStaff": self.staff_spacing, "spacingSystem": self.system_spacing,
             "svgAdditionalAttribute": ["staff@n"], "xmlIdSeed": 1,
@@ -69,10 +71,11 @@ A4 = Layout()  # paper: 210 × 297 mm pages
 
 
 def view_layout(width_px: int, scale: int = 35) -> Layout:
-    """Pages as wide as a view of `width_px` pixels, as tall as their music."""
+    """Pages as wide as a view of `width_px` pixels, as tall as their music; no title (a
+    narrow view cuts a long one off: the view's caption shows it)."""
     width = max(600, round(width_px * 100 / scale))
     return Layout(width=width, height=60000, scale=scale, fit_height=True, margin=40,
-                  staff_spacing=7, system_spacing=6)
+                  header=False, staff_spacing=7, system_spacing=6)
 
 
 @dataclass(frozen=True)

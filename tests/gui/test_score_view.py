@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from composer.gui.generation import install_generation
+from composer.gui.generation_controller import network_pool
 from composer.gui.main_window import MainWindow
 from composer.gui.playback import Playback, install_playback
 from composer.gui.score_part import ScorePart, install_score_view
@@ -124,6 +125,7 @@ def test_export_pdf_writes_every_engraved_page(qtbot, score_window, small_corpus
 
 
 def test_score_view_is_in_the_view_menu_and_no_key_is_shared(qtbot, settings, small_corpus):
+    """With every part installed, as the app builds the window."""
     window = MainWindow(settings=settings, corpus_loader=lambda p, c: small_corpus,
                         parts=[lambda w: install_playback(w, NO_AUDIO), install_generation,
                                install_score_view])
@@ -132,6 +134,11 @@ def test_score_view_is_in_the_view_menu_and_no_key_is_shared(qtbot, settings, sm
         assert window.action("file.export_pdf") in window.menus["file"].actions()
         assert window.action_collection.conflicts() == []
     finally:
+        # The Generate part reads its network in the background and reports to the window
+        # when done: let that arrive while the window is still there.
+        qtbot.wait(100)  # it starts from a zero timer
+        network_pool().waitForDone(120_000)
+        qtbot.wait(100)
         window.part(ScorePart).engraver.shutdown()
         closed(window)
 
