@@ -8,12 +8,22 @@ can save its documents as plain MIDI that any other program opens too.
 
 from __future__ import annotations
 
+import bisect
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pretty_midi
 
 from composer.atomic_write import atomic_open
 from composer.music.errors import FileFormatError, ScoreError
+from composer.music.import_changes import (
+    Change,
+    held_longest,
+    in_effect,
+    metre_message,
+    tempo_message,
+)
 from composer.music.import_limits import TEMPO_RANGE, check_duration, file_bytes, kept_tempo
 from composer.music.keys import key_name, key_number
 from composer.music.midi_parse import MidiContent, parse_midi
@@ -59,15 +69,19 @@ def read_midi(path: str | Path, progress: Progress | None = None,
     if not any(t.notes for t in tracks) and not ends:
         what = "only drum notes" if drums else "no notes"
         raise FileFormatError(f"{path.name} has {what}: there is nothing to put in four voices.")
-    tempo, messages = _tempo(midi)
+    first = min((n.start for t in tracks for n in t.notes), default=0.0)
     last = max((n.end for t in tracks for n in t.notes), default=0.0)
-    check_duration(path.name, max(last, *ends, 0), tempo)
+    end = max(last, *ends, 0)
+    messages: list[str] = []
+    time_signature, bar_of = _metre(midi, first, end, messages)
+    tempo = _tempo(midi, bar_of, first, end, messages)
+    check_duration(path.name, end, tempo)
 
     voicing = assign_voices(tracks)
     messages[:0] = voicing.messages
     if drums:
         messages.insert(0, f"Ignored {drums} drum note(s).")
-    time_signature, key = _time_signature(midi, messages), _key(midi, messages)
+    key = _key(midi, messages)
     fermatas = {round(midi.steps(tick)) for tick, text in midi.texts if text == FERMATA_TEXT}
     score = Score(
         voices=voicing.voices,
@@ -95,36 +109,71 @@ def _tracks(midi: MidiContent) -> tuple[list[RawTrack], int]:
     return tracks, drums
 
 
-def _tempo(midi: MidiContent) -> tuple[float, list[str]]:
-    """The first tempo, within what a score holds. MIDI plays at 120 BPM until a tempo
-    event says otherwise; a repeated tempo is no change."""
-    changes = [(0, 120.0)]
-    for tick, bpm in sorted(midi.tempos, key=lambda t: t[0]):
-        if tick == 0:
-            changes[0] = (0, bpm)
-        elif bpm != changes[-1][1]:
-            changes.append((tick, bpm))
-    bpm = changes[0][1]
+def _tempo(midi: MidiContent, bar_of: Callable[[float], int], first: float, end: float,
+           messages: list[str]) -> float:
+    """The tempo most of the music is played at, set in any track, within what a score
+    holds; a change is reported with what was kept. MIDI plays at 120 BPM until a tempo
+    event says otherwise."""
+    changes = [Change(0.0, 1, 120.0)]
+    changes += [Change(midi.steps(tick), bar_of(midi.steps(tick)), bpm)
+                for tick, bpm in midi.tempos]
+    sounding = in_effect(changes, first, end)
+    bpm = held_longest(sounding, first, end)
     tempo = kept_tempo(bpm)
-    messages = []
-    if len(changes) > 1:
-        messages.append(f"The file changes tempo; kept the first ({tempo:.0f} BPM).")
+    message = tempo_message(sounding, bpm)
+    if message:
+        messages.append(message)
     if tempo != bpm:
         low, high = TEMPO_RANGE
         messages.append(f"The file's tempo of {bpm:,.0f} BPM is outside {low:.0f}-{high:.0f}; "
                         f"used {tempo:.0f} BPM.")
-    return tempo, messages
+    return tempo
 
 
-def _time_signature(midi: MidiContent, messages: list[str]) -> TimeSignature:
-    if not midi.time_signatures:
-        return TimeSignature()
-    _, numerator, denominator = min(midi.time_signatures, key=lambda t: t[0])
-    try:
-        return TimeSignature(numerator, denominator)
-    except ScoreError as exc:
-        messages.append(f"{exc}; used 4/4 instead.")
-        return TimeSignature()
+def _metre(midi: MidiContent, first: float, end: float, messages: list[str]
+           ) -> tuple[TimeSignature, Callable[[float], int]]:
+    """The metre most of the music is in (4/4 where the file sets none), a change reported
+    with what was kept, and the file's bar numbers by step (each metre event starts a bar,
+    as sequencers count them)."""
+    changes = [Change(0.0, 1, TimeSignature())]
+    refused = []
+    for tick, numerator, denominator in sorted(midi.time_signatures, key=lambda t: t[0]):
+        try:
+            changes.append(Change(midi.steps(tick), 0, TimeSignature(numerator, denominator)))
+        except ScoreError as exc:
+            refused.append(str(exc))
+    if refused:
+        messages.append(f"{refused[0]}; left it out"
+                        + (f", and {len(refused) - 1} more like it." if len(refused) > 1 else "."))
+    bar_of = _bars(changes)
+    changes = [Change(c.step, bar_of(c.step), c.value) for c in changes]
+    sounding = in_effect(changes, first, end)
+    kept = held_longest(sounding, first, end)
+    message = metre_message(sounding, kept)
+    if message:
+        messages.append(message)
+    return kept, bar_of
+
+
+def _bars(changes: list[Change[TimeSignature]]) -> Callable[[float], int]:
+    """The bar a step falls in, counting from 1 through each metre in turn."""
+    sections: list[tuple[float, int, int]] = []  # (step, its bar, steps per bar)
+    for change in changes:
+        if sections and change.step == sections[-1][0]:
+            sections.pop()
+        bar = 1
+        if sections:
+            step, first_bar, length = sections[-1]
+            bar = first_bar + math.ceil((change.step - step) / length)
+        sections.append((change.step, bar, change.value.steps_per_bar))
+
+    starts = [section[0] for section in sections]
+
+    def bar_of(step: float) -> int:
+        start, bar, length = sections[max(0, bisect.bisect_right(starts, step) - 1)]
+        return bar + int(max(0.0, step - start) // length)
+
+    return bar_of
 
 
 def _key(midi: MidiContent, messages: list[str]) -> str | None:

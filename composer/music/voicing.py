@@ -36,6 +36,10 @@ class RawTrack:
 class Voicing:
     voices: tuple[Voice, Voice, Voice, Voice]
     messages: list[str]
+    # per voice, the tracks (indices into what `assign_voices` was given) its notes come
+    # from: one track, or every kept track for chords shared out by position. Importers
+    # take what else belongs to a voice (fermatas) from these tracks, not from the others.
+    sources: tuple[tuple[int, ...], ...] = ((), (), (), ())
 
 
 def quantize(tracks: list[RawTrack]) -> tuple[list[tuple[str, list[Note]]], list[str]]:
@@ -209,10 +213,10 @@ def _resolve_chords(notes: list[Note], top: bool) -> tuple[list[Note], int]:
 
 
 def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
-                  ) -> tuple[list[tuple[str, list[Note]]], list[int | None]]:
+                  ) -> tuple[list[int], list[int | None]]:
     """Chooses the tracks that become voices: names first, doublings and chord tracks
     dropped, then by register (the highest and lowest lines survive). Returns the kept
-    tracks and each one's voice by name (None: by register)."""
+    tracks' indices and each one's voice by name (None: by register)."""
     named = [voice_of_name(name) for name, _ in tracks]
     seen: set[int] = set()
     for i, v in enumerate(named):
@@ -275,7 +279,6 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
                 reasons[i] = ("register", None)
 
     kept = sorted(alive)
-    result = [tracks[i] for i in kept]
     voice_of = [named[i] for i in kept]
     if reasons:
         dropped = []
@@ -300,7 +303,7 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
             dropped = [*dropped[:_LISTED_DROPS], f"and dropped {more} more track(s)"]
         messages.append(f"The file has {len(tracks)} tracks with notes: "
                         + "; ".join(dropped) + ".")
-    return result, voice_of
+    return kept, voice_of
 
 
 def assign_voices(tracks: list[RawTrack]) -> Voicing:
@@ -312,10 +315,13 @@ def assign_voices(tracks: list[RawTrack]) -> Voicing:
     resolved within it; only chord tracks are shared out by chord position.
     """
     quantized, messages = quantize(tracks)
-    quantized = [t for t in quantized if t[1]]
+    index = [i for i, (_, notes) in enumerate(quantized) if notes]
+    quantized = [quantized[i] for i in index]
     if not quantized:
         return Voicing(((), (), (), ()), messages)
-    kept, named = _voice_tracks(quantized, messages)
+    chosen, named = _voice_tracks(quantized, messages)
+    kept = [quantized[i] for i in chosen]
+    origin = [index[i] for i in chosen]  # each kept track's place in `tracks`
 
     if len(kept) >= 4 or not any(_chordal(notes) for _, notes in kept):
         fixed = {v for v in named if v is not None}
@@ -326,9 +332,11 @@ def assign_voices(tracks: list[RawTrack]) -> Voicing:
         for k, v in zip(pool, by_register):
             voice_of[k] = v
         voices: list[list[Note]] = [[], [], [], []]
+        sources: list[tuple[int, ...]] = [(), (), (), ()]
         resolved = 0
-        for (_, notes), v in zip(kept, voice_of):
+        for (_, notes), v, track in zip(kept, voice_of, origin):
             voices[v], dropped = _resolve_chords(notes, top=v < 2)
+            sources[v] = (track,)
             resolved += dropped
         if resolved:
             messages.append(
@@ -339,7 +347,7 @@ def assign_voices(tracks: list[RawTrack]) -> Voicing:
         if pool and len(kept) < 4:
             used = ", ".join(VOICE_NAMES[v] for v in sorted(voice_of))
             messages.append(f"The file has {len(kept)} voice(s); they became {used}.")
-        return Voicing(tuple(tuple(v) for v in voices), messages)
+        return Voicing(tuple(tuple(v) for v in voices), messages, tuple(sources))
 
     merged = [n for _, notes in kept for n in notes]
     split, dropped = split_polyphony(merged)
@@ -349,4 +357,6 @@ def assign_voices(tracks: list[RawTrack]) -> Voicing:
             f"{dropped} note(s) of chords wider than four voices were left out "
             "(kept the outer voices and the inner notes nearest the alto and tenor)."
         )
-    return Voicing(tuple(tuple(v) for v in split), messages)
+    shared = tuple(origin)
+    return Voicing(tuple(tuple(v) for v in split), messages,
+                   tuple(shared if v else () for v in split))
