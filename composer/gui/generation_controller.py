@@ -48,25 +48,39 @@ def load_sampler(network: str):  # noqa: ANN201 - a Sampler; torch is imported o
     return load(network)
 
 
-def run_request(request: Request, progress: Progress, cancel: Cancel):  # noqa: ANN201
-    """The work of one request, on a worker thread: Candidates from composer.ml."""
+@dataclass(frozen=True)
+class Written:
+    """What a request wrote (composer.ml Candidates) and which network wrote it."""
+
+    candidates: object
+    network: str
+    note: str | None = None  # why Harmonize fell back to the chosen net, where it did
+
+
+def run_request(request: Request, progress: Progress, cancel: Cancel) -> Written:
+    """The work of one request, on a worker thread. Harmonize takes the shipped
+    harmonizer, which reads the whole tune, where it is there."""
     from composer.ml import operations
+    from composer.ml.generate import harmonizing_sampler
     from composer.ml.sampling import SamplingOptions
 
     s = request.settings
-    sampler = load_sampler(s.network)
     options = SamplingOptions(temperature=s.temperature, top_p=s.top_p,
                               candidates=s.candidates, seed=s.seed,
                               avoid_parallels=s.avoid_parallels)
-    if s.mode == "continue":
-        return operations.continue_score(sampler, request.score, s.bars, options,
-                                         from_step=request.from_step,
-                                         progress=progress, cancel=cancel)
     if s.mode == "harmonize":
-        return operations.harmonize(sampler, request.score, s.keep, request.start,
-                                    request.end, options, progress=progress, cancel=cancel)
-    return operations.regenerate(sampler, request.score, request.start, request.end,
-                                 s.rewrite, options, progress=progress, cancel=cancel)
+        sampler, network, note = harmonizing_sampler(s.network)
+        return Written(operations.harmonize(sampler, request.score, s.keep, request.start,
+                                            request.end, options, progress=progress,
+                                            cancel=cancel), network, note)
+    sampler = load_sampler(s.network)
+    if s.mode == "continue":
+        return Written(operations.continue_score(sampler, request.score, s.bars, options,
+                                                 from_step=request.from_step,
+                                                 progress=progress, cancel=cancel), s.network)
+    return Written(operations.regenerate(sampler, request.score, request.start, request.end,
+                                         s.rewrite, options, progress=progress,
+                                         cancel=cancel), s.network)
 
 
 class GenerationController(QObject):
@@ -89,6 +103,7 @@ class GenerationController(QObject):
         self._pending = None  # composer.ml.operations.Candidates
         self._current = 0
         self._accepting = False
+        self.written_by: str | None = None  # the network that wrote the pending candidates
         document.scoreChanged.connect(self._score_changed)
 
     # --- settings ------------------------------------------------------------------------
@@ -132,7 +147,7 @@ class GenerationController(QObject):
             self._task = None
             self.busyChanged.emit(False)
 
-    def _finished(self, task: Task, candidates: object) -> None:
+    def _finished(self, task: Task, written: Written) -> None:
         if task is not self._task:
             return
         request = self._request
@@ -141,9 +156,12 @@ class GenerationController(QObject):
             self.notice.emit("The score changed while the network wrote: press Generate "
                              "again to write for the score as it is now.")
             return
-        self._pending, self._current = candidates, 0
+        self._pending, self._current = written.candidates, 0
+        self.written_by = written.network
         self.candidatesChanged.emit()
         self.currentChanged.emit(0)
+        if written.note:
+            self.notice.emit(written.note)
 
     def _failed(self, task: Task, message: str) -> None:
         if task is self._task:

@@ -38,6 +38,8 @@ from composer.gui.generation_controller import GenerationController
 from composer.gui.generation_settings import MAX_CANDIDATES, MAX_SEED, MODES
 from composer.music.score import VOICE_SHORT
 
+NETWORK_NAMES = {"lstm": "the shipped LSTM", "gru": "the shipped GRU",
+                 "harmonizer": "the shipped harmonizer, which reads the whole tune"}
 MODE_LABELS = {"continue": "Continue", "harmonize": "Harmonize", "regenerate": "Regenerate"}
 OTHER_NETWORK = "other"
 
@@ -321,9 +323,12 @@ class GenerationPanel(QDockWidget):
         self.candidates.blockSignals(True)
         self.candidates.clear()
         pending = self.controller.pending
+        by = NETWORK_NAMES.get(self.controller.written_by or "", self.controller.written_by)
         for number, candidate in enumerate(pending.items if pending else (), 1):
-            self.candidates.addItem(QListWidgetItem(
-                f"{number}.  log-likelihood {candidate.log_likelihood:.1f} nats"))
+            item = QListWidgetItem(f"{number}.  log-likelihood "
+                                   f"{candidate.log_likelihood:.1f} nats")
+            item.setToolTip(f"Written by {by}")
+            self.candidates.addItem(item)
         self.candidates.blockSignals(False)
         self._show_current(self.controller.current)
 

@@ -27,6 +27,7 @@ VERSION = 1
 # the same way from a wheel, an editable install and a checkout.
 MODELS_DIR = Path(str(resources.files("composer.models")))
 SHIPPED = ("lstm", "gru")
+HARMONIZER = "harmonizer"  # models/harmonizer.pt: Harmonize's network, where it is shipped
 
 
 @dataclass
@@ -44,8 +45,8 @@ def card_path(path: str | Path) -> Path:
 
 
 def resolve(name_or_path: str | Path) -> Path:
-    """'lstm' / 'gru' name the shipped nets; anything else is a file path."""
-    if str(name_or_path) in SHIPPED:
+    """'lstm' / 'gru' / 'harmonizer' name the shipped nets; anything else is a file path."""
+    if str(name_or_path) in (*SHIPPED, HARMONIZER):
         return MODELS_DIR / f"{name_or_path}.pt"
     return Path(name_or_path)
 
@@ -279,10 +280,18 @@ def read_card(path: str | Path, config: ModelConfig | None = None) -> dict:
         raise refuse("has a 'commands' list holding more than strings")
     if not all(isinstance(h, dict) for h in card.get("history", [])):
         raise refuse("has a 'history' list holding more than objects")
-    if config is not None and card["config"] != config.to_dict():
+    if config is not None and not _same_config(card["config"], config):
         raise refuse(f"describes the config {card['config']} but the weights are "
                      f"{config.to_dict()}: it belongs to another checkpoint")
     return card
+
+
+def _same_config(described: object, config: ModelConfig) -> bool:
+    """A card written before a config field existed describes the field's default."""
+    try:
+        return isinstance(described, dict) and ModelConfig.from_dict(described) == config
+    except (ModelError, TypeError):
+        return False
 
 
 def check_training(path: str | Path, training: dict, model: nn.Module) -> None:

@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--embed", type=int, default=64)
     p.add_argument("--dropout", type=float, default=0.2)
+    p.add_argument("--encoder", type=int, default=0,
+                   help="train a harmonizer: a bidirectional encoder of this many units per "
+                   "direction reads the kept voices (default models/harmonizer.pt)")
     p.add_argument("--window", type=int, default=64, help="window length in steps")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--windows-per-epoch", type=int,
@@ -113,6 +116,8 @@ def register(subparsers) -> None:
     m.add_argument("--reference", help="the reference checkpoint (default "
                    "models/reference.pt; 'none' to leave it out)")
     m.add_argument("--no-random", action="store_true", help="leave out the random writer")
+    m.add_argument("--no-harmonizer", action="store_true",
+                   help="leave out models/harmonizer.pt's harmonizations")
     m.add_argument("--seed", type=int, default=0, help="random seed: the same run again")
     m.add_argument("--out-dir", default="benchmarks/results",
                    help="where music_quality.json and its plots go")
@@ -131,10 +136,11 @@ def run_train(args: argparse.Namespace) -> int:
 
     try:
         model = ModelConfig(cell=args.cell, hidden=args.hidden, layers=args.layers,
-                            embed=args.embed, dropout=args.dropout)
+                            embed=args.embed, dropout=args.dropout, encoder=args.encoder)
+        name = "harmonizer" if args.encoder else args.cell
         cfg = TrainConfig(
-            out=args.out or (f"models/{args.cell}.pt" if args.data == "corpus"
-                             else f"benchmarks/checkpoints/jsb_{args.cell}.pt"),
+            out=args.out or (f"models/{name}.pt" if args.data == "corpus"
+                             else f"benchmarks/checkpoints/jsb_{name}.pt"),
             dataset=args.data, jsb_path=args.jsb_path,
             limit=args.limit, model=model, window_steps=args.window, batch_size=args.batch_size,
             windows_per_epoch=args.windows_per_epoch, epochs=args.epochs,

@@ -19,6 +19,7 @@ None, and samplers use the numpy loop, which gives the same tokens for a seed
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -181,6 +182,13 @@ class CompiledNet:
             _c(stepper.np_w_out, f), _c(stepper.np_b_out, f))
         self.vocab = stepper.vocab
         self.stepper = stepper
+
+    def conditioned(self, stepper: Stepper) -> CompiledNet:
+        """This net with a conditioned stepper's context table (Stepper.conditioned)."""
+        twin = copy.copy(self)
+        twin.net = (*self.net[:2], _c(stepper.context_table, np.float32), *self.net[3:])
+        twin.stepper = stepper
+        return twin
 
     def state(self, state: StepState) -> tuple[np.ndarray, np.ndarray]:
         h = _c(state.h, np.float32)

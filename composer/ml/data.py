@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import Dataset
 
 from composer.ml.errors import ModelError
-from composer.ml.model import BOS, HELD, MAX_POSITIONS, SILENT, START
+from composer.ml.model import BOS, HELD, KEPT_STATES, MASKED, MAX_POSITIONS, SILENT, START
 from composer.music.score import VOICE_RANGES
 from composer.music.tokens import NOTE_OFFSET, encode, grid_from_pitches, pitch_grid
 
@@ -142,6 +142,23 @@ def voice_states(grid: np.ndarray) -> np.ndarray:
     return np.where(pitches < 0, SILENT, np.where(grid >= NOTE_OFFSET, grid, HELD + pitches))
 
 
+def kept_inputs(states: np.ndarray, keep: Sequence[int]) -> np.ndarray:
+    """A harmonizer encoder's view of a passage (steps, 4): each kept voice's state on each
+    step (voice_states), MASKED for the voices it is to write, each voice in its own rows
+    of the encoder's table."""
+    mask = np.zeros(4, dtype=bool)
+    mask[list(keep)] = True
+    return np.where(mask, states, MASKED) + np.arange(4) * KEPT_STATES
+
+
+# The voices a harmonizer keeps in training, and how often: mostly the soprano (the tune a
+# person brings), then the bass (a figured-bass exercise), the outer voices, and now and
+# then any other set, so that "keep these, write the rest" works for every choice.
+KEEP_SETS = (((0,), 0.55), ((3,), 0.1), ((0, 3), 0.15), ((1,), 0.03), ((2,), 0.03),
+             ((0, 1), 0.03), ((0, 2), 0.03), ((0, 1, 3), 0.03), ((0, 2, 3), 0.03),
+             ((1, 2, 3), 0.02))
+
+
 def sequence_inputs(grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
                     start_step: int = 0, prev_token: int = BOS,
                     states: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -175,13 +192,16 @@ class WindowDataset(Dataset):
     every process, so a DistributedSampler can shard the epoch."""
 
     def __init__(self, chorales: Sequence[Chorale], window_steps: int, windows: int | None = None,
-                 seed: int = 0, transpose: bool = True) -> None:
+                 seed: int = 0, transpose: bool = True, harmonizer: bool = False) -> None:
+        """harmonizer: each window keeps a set of voices drawn from KEEP_SETS, the encoder
+        reads them ("kept") and only the other voices are scored."""
         if not chorales:
             raise ModelError("no chorales to train on")
         self.chorales = list(chorales)
         self.window_steps = window_steps
         total = sum(c.steps for c in self.chorales)
         self.windows = windows or max(1, total // window_steps)
+        self.harmonizer = harmonizer
         self.seed = seed
         self.epoch = 0
         self.shifts = [allowed_transpositions(c.grid) if transpose else [0] for c in self.chorales]
@@ -211,24 +231,59 @@ class WindowDataset(Dataset):
             states = np.where(states >= NOTE_OFFSET, states + shift, states)
         part = sequence_inputs(grid[start:end], c.fermata[start:end], c.steps_per_bar, start,
                                prev, states)
+        if self.harmonizer:
+            sets, odds = zip(*KEEP_SETS)
+            keep = sets[int(rng.choice(len(sets), p=np.array(odds) / sum(odds)))]
+            own = self.states[k][start:end]
+            own = np.where(own >= NOTE_OFFSET, own + shift, own)
+            part["kept"] = kept_inputs(own, keep)
+            part["targets"] = score_only(part["targets"], keep)
         return {name: torch.from_numpy(pad(arr, w * 4, name)) for name, arr in part.items()}
 
 
+def score_only(targets: np.ndarray, keep: Sequence[int]) -> np.ndarray:
+    """Flat S, A, T, B targets with the kept voices' left out of the loss."""
+    out = targets.reshape(-1, 4).copy()
+    out[:, list(keep)] = IGNORE
+    return out.reshape(-1)
+
+
 def pad(arr: np.ndarray, length: int, name: str) -> np.ndarray:
+    """`length` tokens; a harmonizer's "kept" (steps, 4) to length / 4 steps, the padding
+    masked in every voice, as after the end of a passage."""
+    if name == "kept":
+        missing = length // 4 - arr.shape[0]
+        if missing <= 0:
+            return arr
+        rows = np.broadcast_to(kept_inputs(np.zeros((1, 4), np.int64), ()), (missing, 4))
+        return np.concatenate([arr, rows.astype(arr.dtype)])
     if arr.shape[0] >= length:
         return arr
     fill = IGNORE if name == "targets" else 0
     return np.concatenate([arr, np.full(length - arr.shape[0], fill, dtype=arr.dtype)])
 
 
-def whole_batches(chorales: Sequence[Chorale], batch_size: int = 16):
-    """Whole untransposed chorales, padded into batches, for validation and test."""
+def whole_batches(chorales: Sequence[Chorale], batch_size: int = 16,
+                  keep: Sequence[int] = (), harmonizer: bool = False):
+    """Whole untransposed chorales, padded into batches, for validation and test. With
+    `keep`, the kept voices are left out of the targets, and a harmonizer's encoder reads
+    them."""
     order = sorted(range(len(chorales)), key=lambda i: chorales[i].steps)
     for b in range(0, len(order), batch_size):
         group = [chorales[i] for i in order[b:b + batch_size]]
         length = max(c.tokens for c in group)
-        parts = [sequence_inputs(c.grid, c.fermata, c.steps_per_bar) for c in group]
+        parts = [whole_inputs(c, keep, harmonizer) for c in group]
         yield group, {
             name: torch.from_numpy(np.stack([pad(p[name], length, name) for p in parts]))
             for name in parts[0]
         }
+
+
+def whole_inputs(c: Chorale, keep: Sequence[int] = (), harmonizer: bool = False
+                 ) -> dict[str, np.ndarray]:
+    part = sequence_inputs(c.grid, c.fermata, c.steps_per_bar)
+    if keep:
+        part["targets"] = score_only(part["targets"], keep)
+    if harmonizer:
+        part["kept"] = kept_inputs(voice_states(c.grid), keep)
+    return part

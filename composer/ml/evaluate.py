@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from composer.ml.data import IGNORE, Chorale, whole_batches
+from composer.ml.model import is_harmonizer
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, VOCAB_SIZE, pitch_grid
 
 METRIC_NAMES = ("nll_token", "acc_token", "acc_nonhold", "nll_note", "acc_note")
@@ -67,11 +68,15 @@ class MetricSum:
 
 @torch.no_grad()
 def evaluate_model(model: torch.nn.Module, chorales: Sequence[Chorale],
-                   batch_size: int = 16) -> dict[str, float]:
+                   batch_size: int = 16, keep: Sequence[int] = ()) -> dict[str, float]:
+    """With `keep` (voices 0-3), only the other voices' tokens are scored, each given
+    everything before it, and a harmonizer reads the kept voices whole: the question
+    "how well does it write the alto, tenor and bass under this soprano"."""
     was_training = model.training
     model.eval()
     total = MetricSum()
-    for group, batch in whole_batches(chorales, batch_size):
+    harmonizer = is_harmonizer(model)
+    for group, batch in whole_batches(chorales, batch_size, keep, harmonizer):
         logits, _ = model(batch)
         targets = batch["targets"]
         true, prev = _pitch_targets(group, targets.shape[1])

@@ -9,7 +9,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from composer.ml.checkpoint import SHIPPED, load_checkpoint, resolve
+from composer.ml.checkpoint import HARMONIZER, SHIPPED, load_checkpoint, resolve
 from composer.ml.errors import ModelError
 from composer.ml.operations import ALL_VOICES, Candidates, continue_score, harmonize, regenerate
 from composer.ml.sampling import Sampler, SamplingOptions
@@ -32,6 +32,24 @@ def load_sampler(name_or_path: str | Path) -> Sampler:
         raise ModelError(f"no model {name_or_path!r}: use lstm, gru or the path of a checkpoint "
                          "written by `composer train`")
     return _sampler(str(path.resolve()), path.stat().st_mtime)
+
+
+def harmonizing_sampler(network: str) -> tuple[Sampler, str, str | None]:
+    """The sampler that harmonizes for someone who chose `network`, its name, and why it
+    is not the harmonizer where it is not. The shipped harmonizer reads the whole kept
+    line, so it stands in for a shipped causal net; a checkpoint a person opened is theirs
+    and is used as it is."""
+    if str(network) not in SHIPPED:
+        return load_sampler(network), str(network), None
+    if not resolve(HARMONIZER).exists():
+        return load_sampler(network), str(network), (
+            f"no harmonizer in {resolve(HARMONIZER).parent}: harmonizing with {network}, "
+            "which hears the tune only up to each note (train one with `composer train "
+            "--encoder 128`)")
+    try:
+        return load_sampler(HARMONIZER), HARMONIZER, None
+    except ModelError as error:
+        return load_sampler(network), str(network), f"{error}; harmonizing with {network}"
 
 
 def seed_from_corpus(chorale_id: str, bars: int | None) -> Score:
@@ -63,7 +81,13 @@ def generate_file(args: argparse.Namespace) -> str:
     if score.note_count() == 0:
         raise ModelError(f"the seed from {source} has no notes: pick a chorale or a file "
                          "with music in it")
-    sampler = load_sampler(args.model)
+    sampler, network, note = (harmonizing_sampler(args.model) if mode == "harmonize"
+                              else (load_sampler(args.model), args.model, None))
+    if note:
+        notes = [*notes, note]
+    if mode != "harmonize" and sampler.harmonizer:
+        raise ModelError(f"{args.model} is a harmonizer: it writes voices under kept ones "
+                         "(--harmonize); continue or regenerate with lstm or gru")
     options = SamplingOptions(temperature=args.temperature, top_p=args.top_p,
                               candidates=args.candidates, seed=args.seed,
                               avoid_parallels=not args.allow_parallels)
@@ -85,7 +109,7 @@ def generate_file(args: argparse.Namespace) -> str:
             what = f"{_names(voices)} of {span} of {source} written anew"
     elapsed = time.perf_counter() - t0
     write_score(args.output, result.best.score)
-    lines = [*notes, f"wrote {args.output}: {what} with {args.model} in "
+    lines = [*notes, f"wrote {args.output}: {what} with {network} in "
              f"{elapsed * 1000:.0f} ms" + _ranking(result) + _ending(result)]
     return "\n".join(lines)
 

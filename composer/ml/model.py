@@ -7,6 +7,11 @@ that voice was doing on the step before (silent, striking pitch p, holding pitch
 voice and position in the bar of token i, and whether its step carries a fermata. So the
 network always knows whose note it is choosing, what that voice sounds, and where in the
 bar it falls; it need not dig the voice's own last note out of its memory.
+
+A harmonizer is the same network with a bidirectional encoder beside it (config.encoder >
+0): the encoder reads the kept voices over the whole passage, forwards and backwards, and
+its reading of each step joins the inputs of that step's four tokens. So the writer of the
+alto knows where the soprano goes next, which a causal net can only guess.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ INPUT_VOCAB = VOCAB_SIZE + 1
 START, SILENT, HELD = 0, 1, NOTE_OFFSET + 128
 STATES = HELD + 128
 MAX_POSITIONS = 48  # 12/8 has 24 sixteenth steps a bar; positions beyond are clipped
+# the encoder's per-voice input: that voice's state (as STATES) when kept, else MASKED
+MASKED = STATES
+KEPT_STATES = STATES + 1
 CELLS = ("lstm", "gru", "reference")
 
 
@@ -45,17 +53,20 @@ class ModelConfig:
     layers: int = 2
     embed: int = 64
     dropout: float = 0.2
+    encoder: int = 0  # units per direction of the kept voices' encoder; 0: a causal net
 
     def __post_init__(self) -> None:
         if not isinstance(self.cell, str) or self.cell not in CELLS:
             raise ModelError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
-        for name, most in (("layers", MAX_LAYERS), ("hidden", MAX_HIDDEN),
-                           ("embed", MAX_EMBED)):
+        for name, least, most in (("layers", 1, MAX_LAYERS), ("hidden", 1, MAX_HIDDEN),
+                                  ("embed", 1, MAX_EMBED), ("encoder", 0, MAX_HIDDEN)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ModelError(f"{name} must be a whole number, got {value!r}")
-            if not 1 <= value <= most:
-                raise ModelError(f"{name} {value:,} is outside 1 to {most:,}")
+            if not least <= value <= most:
+                raise ModelError(f"{name} {value:,} is outside {least} to {most:,}")
+        if self.encoder and self.cell == "reference":
+            raise ModelError("the reference network takes no encoder")
         dropout = self.dropout
         if not isinstance(dropout, (int, float)) or isinstance(dropout, bool):
             raise ModelError(f"dropout must be a number, got {dropout!r}")
@@ -89,7 +100,11 @@ def parameter_estimate(config: ModelConfig) -> int:
     H, E = config.hidden, config.embed
     embeddings = E * (INPUT_VOCAB + STATES + 4 + MAX_POSITIONS + 2)
     rnn = sum(gates * H * ((E if k == 0 else H) + H + 2) for k in range(config.layers))
-    return embeddings + rnn + H * VOCAB_SIZE + VOCAB_SIZE
+    encoder = 0
+    if config.encoder:
+        C = config.encoder
+        encoder = E * 4 * KEPT_STATES + 2 * 3 * C * (E + C + 2) + 2 * C * E + E
+    return embeddings + rnn + encoder + H * VOCAB_SIZE + VOCAB_SIZE
 
 
 class ChoraleRNN(nn.Module):
@@ -115,6 +130,11 @@ class ChoraleRNN(nn.Module):
         )
         self.drop = nn.Dropout(config.dropout)
         self.out = nn.Linear(config.hidden, VOCAB_SIZE)
+        if config.encoder:
+            self.kept_embed = nn.Embedding(4 * KEPT_STATES, config.embed)
+            self.encoder = nn.GRU(config.embed, config.encoder, batch_first=True,
+                                  bidirectional=True)
+            self.condition = nn.Linear(2 * config.encoder, config.embed)
         if config.cell == "lstm":  # forget gates start open, so memory flows from step one
             H = config.hidden
             with torch.no_grad():
@@ -131,11 +151,32 @@ class ChoraleRNN(nn.Module):
             + self.fermata_embed(batch["fermatas"])
         )
 
+    def conditioning(self, kept: torch.Tensor, positions: torch.Tensor,
+                     fermatas: torch.Tensor) -> torch.Tensor:
+        """The encoder's reading of each step, (batch, steps, embed), from the kept voices
+        (batch, steps, 4) as data.kept_inputs gives them and the steps' (batch, steps) bar
+        positions and fermatas."""
+        x = (self.kept_embed(kept).sum(2)
+             + self.position_embed(positions.clamp(max=MAX_POSITIONS - 1))
+             + self.fermata_embed(fermatas))
+        y, _ = self.encoder(self.drop(x))
+        return self.condition(self.drop(y))
+
     def forward(self, batch: dict[str, torch.Tensor], state=None):
-        """batch: the int64 (batch, time) inputs of data.sequence_inputs. Returns logits
-        (batch, time, VOCAB_SIZE) and the recurrent state after the last input."""
-        x = self.drop(self.embed(batch))
-        y, state = self.rnn(x, state)
+        """batch: the int64 (batch, time) inputs of data.sequence_inputs (a harmonizer's
+        also "kept", (batch, steps, 4), or the "condition" its encoder made of them).
+        Returns logits (batch, time, VOCAB_SIZE) and the
+        recurrent state after the last input."""
+        x = self.embed(batch)
+        if self.config.encoder:
+            cond = batch.get("condition")  # the encoder's reading of a longer passage
+            if cond is None:
+                kept = batch["kept"]
+                steps = kept.shape[1]
+                cond = self.conditioning(kept, batch["positions"][:, ::4][:, :steps],
+                                         batch["fermatas"][:, ::4][:, :steps])
+            x = x + cond.repeat_interleave(4, dim=1)[:, :x.shape[1]]
+        y, state = self.rnn(self.drop(x), state)
         return self.out(self.drop(y)), state
 
 
@@ -179,6 +220,11 @@ def build_model(config: ModelConfig) -> nn.Module:
     if config.cell == "reference":
         return ReferenceNet(config)
     return ChoraleRNN(config)
+
+
+def is_harmonizer(model: nn.Module) -> bool:
+    """Whether the net reads kept voices through an encoder (baselines have no config)."""
+    return bool(getattr(getattr(model, "config", None), "encoder", 0))
 
 
 def parameter_count(model: nn.Module) -> int:

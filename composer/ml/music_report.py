@@ -11,7 +11,8 @@ Rows, all from the corpus's test split:
   parallels rule, final cadence), by each shipped network at the default temperature (1.0)
   and at two others; the new bars and their join to the seed are measured;
 - harmonizations: each chorale's own soprano given new alto, tenor and bass
-  (operations.harmonize), measured whole, beside Bach's harmonization of the same tune;
+  (operations.harmonize), measured whole, beside Bach's harmonization of the same tune,
+  by each shipped network and by the shipped harmonizer (what Harmonize uses);
 - the reference network (the course notebook's) and a random writer with Bach's token
   frequencies per voice (composer.ml.baselines), written by the same sampler, so what
   differs is the network alone.
@@ -76,6 +77,7 @@ class Settings:
     models: tuple[str, ...] = ("lstm", "gru")
     reference: str | None = "default"  # a checkpoint path, "default" or None
     random: bool = True
+    harmonizer: bool = True  # models/harmonizer.pt's harmonizations, where it is shipped
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -93,7 +95,7 @@ class Settings:
 class Row:
     label: str  # e.g. "LSTM, continued, T 1.0"
     group: str  # "bach" | "continuation" | "harmonization"
-    model: str  # "Bach", "LSTM", "GRU", "reference", "random"
+    model: str  # "Bach", "LSTM", "GRU", "harmonizer", "reference", "random"
     temperature: float | None
     stats: StyleStats
     seconds: float = 0.0
@@ -101,13 +103,15 @@ class Row:
 
 def _samplers(settings: Settings) -> dict[str, object]:
     from composer.ml.baselines import load_reference_sampler, unigram_sampler
-    from composer.ml.checkpoint import MODELS_DIR
+    from composer.ml.checkpoint import HARMONIZER, MODELS_DIR, resolve
     from composer.ml.generate import load_sampler
 
     samplers: dict[str, object] = {}
     for name in settings.models:
         samplers[name.upper() if name in ("lstm", "gru") else Path(name).stem] = \
             load_sampler(name)
+    if settings.harmonizer and resolve(HARMONIZER).exists():
+        samplers["harmonizer"] = load_sampler(HARMONIZER)
     if settings.reference is not None:
         path = MODELS_DIR / "reference.pt" if settings.reference == "default" \
             else Path(settings.reference)
@@ -140,7 +144,7 @@ def build_rows(settings: Settings, log: Callable[[str], None] = print) -> list[R
                     _bars(e.score, settings.seed_bars + settings.bars), key=e.key)
         for _, e in seeds)))
     samplers = _samplers(settings)
-    shipped = [name for name in samplers if name not in ("reference", "random")]
+    shipped = [name for name in samplers if name not in ("reference", "random", "harmonizer")]
 
     def options(temperature: float, index: int, sample: int) -> SamplingOptions:
         return SamplingOptions(temperature=temperature, candidates=settings.candidates,
@@ -171,7 +175,7 @@ def build_rows(settings: Settings, log: Callable[[str], None] = print) -> list[R
     for name in shipped:
         for temperature in temperatures:
             measure(f"{name}, continued, T {temperature:.1f}", "continuation", name, temperature)
-    for name in shipped:
+    for name in [*shipped, *(["harmonizer"] if "harmonizer" in samplers else [])]:
         measure(f"{name}, harmonized, T {DEFAULT_TEMPERATURE:.1f}", "harmonization", name,
                 DEFAULT_TEMPERATURE)
     for name in ("reference", "random"):
@@ -384,7 +388,7 @@ def format_targets(res: dict) -> str:
 
 # colours by model, hatching none: continuations solid, harmonizations lighter
 COLOURS = {"Bach": "#444444", "LSTM": "#1f77b4", "GRU": "#2ca02c", "reference": "#d62728",
-           "random": "#9467bd"}
+           "random": "#9467bd", "harmonizer": "#ff7f0e"}
 
 
 _MARKERS = {"continuation": "o", "harmonization": "s"}
@@ -482,7 +486,7 @@ def _plot_distributions(res: dict, folder: Path, plt) -> Path:
     shown = rows[:1] + [r for r in rows if r["temperature"] == DEFAULT_TEMPERATURE
                         and r["group"] == "continuation"]
     shown += [r for r in rows if r["group"] == "harmonization" and r["model"] in
-              ("LSTM", "reference")]
+              ("LSTM", "harmonizer", "reference")]
     panels = ["pitch_classes_major", "pitch_classes_minor", "intervals_S", "intervals_B",
               "note_lengths", "motion", "chords", "cadences", "key_regions"]
     fig, axes = plt.subplots(3, 3, figsize=(15, 11))
@@ -532,7 +536,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(chorales=args.chorales, seed_bars=args.seed_bars, bars=args.bars,
                     samples=args.samples, candidates=args.candidates,
                     temperatures=temperatures, models=models, reference=reference,
-                    random=not args.no_random, seed=args.seed)
+                    random=not args.no_random, harmonizer=not args.no_harmonizer,
+                    seed=args.seed)
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from composer.ml.blas import single_thread
-from composer.ml.data import sequence_inputs
+from composer.ml.data import kept_inputs, sequence_inputs, voice_states
 from composer.ml.endings import (
     Cadence,
     cadence_fermatas,
@@ -213,6 +213,8 @@ def _log_probs(sampler: Sampler, grid: np.ndarray, fermata: np.ndarray, steps_pe
     """(steps * 4, vocabulary) log-probabilities of every token, in the flat S, A, T, B
     order, each given the tokens before it."""
     inputs = sequence_inputs(grid, fermata, steps_per_bar)
+    if sampler.harmonizer:  # read as a harmonizer told nothing is kept: its best guess
+        inputs["kept"] = kept_inputs(voice_states(grid), ())
     with single_thread(), torch.no_grad():
         logits, _ = sampler.model({k: torch.from_numpy(v)[None] for k, v in inputs.items()})
         return torch.log_softmax(logits[0].double(), -1).numpy()

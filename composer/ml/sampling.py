@@ -24,9 +24,9 @@ import torch
 
 from composer.ml import compiled_sampling
 from composer.ml.blas import single_thread
-from composer.ml.data import sequence_inputs, voice_states
+from composer.ml.data import kept_inputs, sequence_inputs, voice_states
 from composer.ml.errors import ModelError
-from composer.ml.model import BOS, HELD, SILENT, START, STATES, ChoraleRNN
+from composer.ml.model import BOS, HELD, SILENT, START, STATES, ChoraleRNN, is_harmonizer
 from composer.ml.rules import STATE_PITCH, parallel_tokens
 from composer.ml.stepper import Stepper
 from composer.music.score import VOICE_RANGES, Note, NoteRef, Score
@@ -125,8 +125,17 @@ def _state_mask_table(ranges: Sequence[tuple[int, int]]) -> np.ndarray:
     return mask
 
 
+@dataclass(frozen=True)
+class _Passage:
+    stepper: Stepper
+    compiled: compiled_sampling.CompiledNet | None
+    fermata: np.ndarray  # the flags and bar length the steppers index their tables by
+    steps_per_bar: int
+    condition: np.ndarray | None = None  # a harmonizer's encoding (steps, embed)
+
+
 class Sampler:
-    """Samples from one LSTM or GRU ChoraleRNN."""
+    """Samples from one LSTM or GRU ChoraleRNN (a harmonizer among them)."""
 
     def __init__(self, model: torch.nn.Module, engine: str = "auto") -> None:
         """engine: "auto", the compiled loop (compiled_sampling) once it is ready, which the
@@ -161,20 +170,50 @@ class Sampler:
         return self._compiled
 
     @property
+    def harmonizer(self) -> bool:
+        """Whether the net reads the kept voices whole (a harmonizer) or only so far."""
+        return is_harmonizer(self.model)
+
+    @property
     def engine(self) -> str:
         """"compiled" or "numpy": the loop the next sample_grid runs."""
         return "numpy" if self.compiled is None else "compiled"
 
-    def _prefix_state(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
-                      batch: int, compiled: bool = False):
-        if grid.shape[0] == 0:
-            return self.stepper.zero_state(batch)
-        inputs = sequence_inputs(grid, fermata, steps_per_bar)
-        if compiled:
-            return self._compiled.read(inputs, batch)
+    def _passage(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
+                 start: int, end: int, free: np.ndarray, compiled: bool) -> _Passage:
+        """What one sampling pass steps: the net as it is, or a harmonizer with its
+        encoder's reading of the voices kept over start..end (every voice not free there)
+        over the whole score, built into a context table indexed by step."""
+        if not is_harmonizer(self.model):
+            return _Passage(self.stepper, self._compiled if compiled else None,
+                            np.asarray(fermata), steps_per_bar)
+        keep = tuple(v for v in range(4) if not free[start:end, v].any())
+        steps = grid.shape[0]
+        positions = np.arange(steps, dtype=np.int64) % steps_per_bar
+        ferm = np.asarray(fermata, dtype=np.int64)
         with torch.no_grad():
-            _, state = self.model({k: torch.from_numpy(v)[None] for k, v in inputs.items()})
-        return self.stepper.state_from_torch(state, batch)
+            cond = self.model.conditioning(
+                torch.from_numpy(kept_inputs(voice_states(grid), keep))[None],
+                torch.from_numpy(positions)[None], torch.from_numpy(ferm)[None])[0].numpy()
+        stepper = self.stepper.conditioned(cond, positions, ferm)
+        return _Passage(stepper, self._compiled.conditioned(stepper) if compiled else None,
+                        np.zeros(steps, np.int64), steps, cond)
+
+    def _prefix_state(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
+                      batch: int, passage: _Passage):
+        if grid.shape[0] == 0:
+            return passage.stepper.zero_state(batch)
+        if passage.compiled is not None:
+            start = grid.shape[0]
+            inputs = sequence_inputs(grid, passage.fermata[:start], passage.steps_per_bar)
+            return passage.compiled.read(inputs, batch)
+        inputs = {k: torch.from_numpy(v)[None]
+                  for k, v in sequence_inputs(grid, fermata, steps_per_bar).items()}
+        if passage.condition is not None:
+            inputs["condition"] = torch.from_numpy(passage.condition[:grid.shape[0]])[None]
+        with torch.no_grad():
+            _, state = self.model(inputs)
+        return passage.stepper.state_from_torch(state, batch)
 
     def sample_grid(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
                     start: int, end: int, free: np.ndarray,
@@ -222,24 +261,28 @@ class Sampler:
         after_ll = np.zeros(B)
         last = min(steps, end + options.lookahead) if end < steps and B > 1 else end
         with self._lock, single_thread():
+            passage = self._passage(grid, fermata, steps_per_bar, start, end, free, compiled)
             state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B,
-                                       compiled)
+                                       passage)
+            fermata, steps_per_bar = passage.fermata, passage.steps_per_bar
             if compiled:
-                self._compiled.sample(
+                passage.compiled.sample(
                     state, out, free, fermata, steps_per_bar, start, end, last, allowed,
                     *_choice_arrays(choices, steps), options.avoid_parallels, inv_t, top_p,
                     uniforms, vstate, prev, log_probs, after_ll, NEXT_STATE, STATE_PITCH,
                     progress, cancel)
             else:
-                self._loop(state, out, free, fermata, steps_per_bar, start, end, last,
-                           allowed, _Constraints(grid, free, choices, options.avoid_parallels),
+                self._loop(passage.stepper, state, out, free, fermata, steps_per_bar, start,
+                           end, last, allowed,
+                           _Constraints(grid, free, choices, options.avoid_parallels),
                            inv_t, top_p, uniforms, vstate, prev, log_probs, after_ll,
                            progress, cancel)
         if last > end:
             return Sampled(out, log_probs, after_ll, "after")
         return Sampled(out, log_probs, np.nansum(log_probs, axis=(1, 2)), "region")
 
-    def _loop(self, state, out: np.ndarray, free: np.ndarray, fermata: np.ndarray,
+    def _loop(self, stepper: Stepper, state, out: np.ndarray, free: np.ndarray,
+              fermata: np.ndarray,
               steps_per_bar: int, start: int, end: int, last: int, allowed: np.ndarray,
               rules: _Constraints, inv_t: float, top_p: float, uniforms: np.ndarray,
               vstate: np.ndarray, prev: np.ndarray, log_probs: np.ndarray,
@@ -251,7 +294,7 @@ class Sampler:
         total = last - start
         free_rows = free.tolist()
         fermata_flags = [int(f) for f in fermata]
-        step_fn = self.stepper.step
+        step_fn = stepper.step
         for step in range(start, last):
             if cancel is not None and cancel():
                 raise Cancelled("generation cancelled")

@@ -25,6 +25,8 @@ tables and weights without a call per operation; this stepper is its fallback.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
@@ -107,9 +109,12 @@ class Stepper:
         w0 = in_w[0]
         self.token_table = _np(model.token_embed.weight) @ w0.T
         self.state_table = _np(model.state_embed.weight) @ w0.T
-        context = (_np(model.voice_embed.weight) @ w0.T)[:, None, None] \
-            + (_np(model.position_embed.weight) @ w0.T)[None, :, None] \
-            + (_np(model.fermata_embed.weight) @ w0.T)[None, None, :] + bias[0]
+        self.voice_rows = _np(model.voice_embed.weight) @ w0.T
+        self.position_rows = _np(model.position_embed.weight) @ w0.T
+        self.fermata_rows = _np(model.fermata_embed.weight) @ w0.T
+        self.first_input, self.first_bias = w0, bias[0]
+        context = self.voice_rows[:, None, None] + self.position_rows[None, :, None] \
+            + self.fermata_rows[None, None, :] + bias[0]
         self.context_table = np.ascontiguousarray(context, dtype=F)  # (4, MAX_POS, 2, G)
         self.weights = [torch.from_numpy(np.ascontiguousarray(first, dtype=F))] + [
             torch.from_numpy(np.ascontiguousarray(b, dtype=F)) for b in blocks]
@@ -125,6 +130,20 @@ class Stepper:
             <= ONE_THREAD_PRODUCT
         self.gate_width = 4 * H
         self._batch = 0
+
+    def conditioned(self, condition: np.ndarray, positions: np.ndarray,
+                    fermata: np.ndarray) -> Stepper:
+        """This stepper for one passage read by a harmonizer's encoder: `condition` (steps,
+        embed) joins each step's inputs, so the context table is indexed by the step itself
+        (pass the step as the position and 0 as the fermata) and made for this passage."""
+        rows = self.position_rows[np.minimum(positions, MAX_POSITIONS - 1)] \
+            + self.fermata_rows[np.asarray(fermata, dtype=np.int64)] \
+            + np.asarray(condition, dtype=F) @ self.first_input.T + self.first_bias
+        table = self.voice_rows[:, None, None, :] + rows[None, :, None, :]
+        twin = copy.copy(self)
+        twin.context_table = np.ascontiguousarray(table, dtype=F)  # (4, steps, 1, G)
+        twin._batch = 0  # buffers of its own
+        return twin
 
     def _buffers(self, batch: int) -> None:
         if batch == self._batch:
@@ -166,7 +185,7 @@ class Stepper:
         x = self.x
         self.token_table.take(prev, axis=0, out=x)
         x += self.state_table[states]
-        x += self.context_table[voice, min(position, MAX_POSITIONS - 1), fermata]
+        x += self.context_table[voice, min(position, self.context_table.shape[1] - 1), fermata]
         tmp = self.tmp
         single = self._batch == 1 and self.numpy_single
         for k, hk in enumerate(state.own):

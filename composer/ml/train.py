@@ -216,8 +216,8 @@ def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     train_set, valid_set = _split(cfg, chorales, "train"), _split(cfg, chorales, "valid")
-    data, loader = _windows(cfg, train_set, rank, world)
     model_cfg = resumed.config if resumed else cfg.model
+    data, loader = _windows(cfg, train_set, rank, world, bool(model_cfg.encoder))
     model = build_model(model_cfg)
     if resumed:
         model.load_state_dict(resumed.model.state_dict())
@@ -237,11 +237,11 @@ def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None
     return run
 
 
-def _windows(cfg: TrainConfig, train_set: list[Chorale], rank: int, world: int
-             ) -> tuple[WindowDataset, DataLoader]:
+def _windows(cfg: TrainConfig, train_set: list[Chorale], rank: int, world: int,
+             harmonizer: bool) -> tuple[WindowDataset, DataLoader]:
     """The training windows, each rank loading its own share of every epoch."""
     data = WindowDataset(train_set, cfg.window_steps, cfg.windows_per_epoch, cfg.seed,
-                         cfg.transpose)
+                         cfg.transpose, harmonizer)
     sampler = DistributedSampler(data, world, rank, shuffle=False) if world > 1 else None
     loader = DataLoader(data, batch_size=cfg.batch_size, sampler=sampler,
                         num_workers=cfg.workers, drop_last=len(data) >= cfg.batch_size * world,
@@ -323,7 +323,7 @@ def _step(run: _Run, batch: dict[str, torch.Tensor], fraction: float) -> float:
 def _validate_and_save(run: _Run, epoch: int, loss: float | None) -> None:
     """Scores the epoch on the validation split, keeps the weights when they are the best
     yet, and writes both checkpoints (rank 0 only)."""
-    metrics = evaluate_model(run.model, run.valid_set)
+    metrics = evaluate_model(run.model, run.valid_set, keep=validation_keep(run.model_cfg))
     nll = metrics["nll_token"]
     run.history.append({"epoch": epoch + 1, "step": run.step, "train_loss": round(loss or 0, 5),
                         "valid": metrics, "minutes": round(run.elapsed / 60, 2)})
@@ -380,13 +380,22 @@ def _final_test(run: _Run) -> dict:
     test_set = _split(cfg, run.chorales, "test")
     card = dict(final.card)
     card["data"]["test_fingerprint"] = fingerprint(test_set)
-    card["metrics"] = {"valid": evaluate_model(final.model, run.valid_set),
-                       "test": evaluate_model(final.model, test_set)}
+    keep = validation_keep(final.config)
+    card["metrics"] = {"valid": evaluate_model(final.model, run.valid_set, keep=keep),
+                       "test": evaluate_model(final.model, test_set, keep=keep)}
+    if keep:
+        card["metrics"]["scored"] = "alto, tenor and bass, given the whole soprano"
     for key in ("format", "version", "config"):
         card.pop(key, None)
     save_checkpoint(cfg.out, final.model, final.config, card)
     run.say(f"test: {card['metrics']['test']}")
     return card
+
+
+def validation_keep(config: ModelConfig) -> tuple[int, ...]:
+    """A harmonizer is judged, and its best epoch chosen, on the task it is for: the
+    alto, tenor and bass under a given soprano."""
+    return (0,) if config.encoder else ()
 
 
 def resume_path(out: str | Path) -> Path:

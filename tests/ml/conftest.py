@@ -26,7 +26,8 @@ def splits(chorales):
     return {"train": chorales[:6], "valid": chorales[6:], "test": chorales[6:]}
 
 
-def tiny_model(cell: str = "lstm", layers: int = 2, hidden: int = 24, seed: int = 0):
+def tiny_model(cell: str = "lstm", layers: int = 2, hidden: int = 24, seed: int = 0,
+               encoder: int = 0):
     torch.manual_seed(seed)
     return build_model(ModelConfig(cell=cell, hidden=hidden, layers=layers, embed=12,
-                                   dropout=0.0)).eval()
+                                   dropout=0.0, encoder=encoder)).eval()
