@@ -5,6 +5,7 @@ parsed and checked by `musicxml_checks` before music21 sees it."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 import zipfile
@@ -16,7 +17,9 @@ from xml.etree.ElementTree import Element
 from xml.sax.saxutils import quoteattr
 
 from music21 import (
+    beam,
     clef,
+    duration,
     expressions,
     instrument,
     key,
@@ -29,6 +32,7 @@ from music21 import (
     tempo,
     tie,
 )
+from music21.common.numberTools import opFrac
 from music21.musicxml.m21ToXml import ScoreExporter
 from music21.musicxml.xmlToM21 import MusicXMLImporter
 
@@ -85,6 +89,8 @@ def score_to_music21(score: Score, info: ScoreInfo | None = None) -> stream.Scor
     cuts = {b.start for b in layout} | {layout[-1].end}
     cuts |= {f for f in score.fermatas if layout[0].start <= f < layout[-1].end}
     spellings = voice_spellings(score)
+    clefs = [make() for make in _CLEFS]
+    beam_cache: dict[tuple, list[_BeamSpec]] = {}
     for index, (name, notes) in enumerate(zip(VOICE_NAMES, score.voices)):
         part = stream.Part(id=name)
         part.partName = name
@@ -98,42 +104,126 @@ def score_to_music21(score: Score, info: ScoreInfo | None = None) -> stream.Scor
                 m.paddingLeft = _quarters(ts.steps_per_bar - bar.length)
             measures.append(m)
         first = measures[0]
-        first.insert(0, _CLEFS[index]())
+        first.insert(0, clefs[index])
         if score.key is not None:
             tonic, mode = score.key.split()
             first.insert(0, key.Key(tonic.replace("b", "-"), mode))
         first.insert(0, meter.TimeSignature(f"{ts.numerator}/{ts.denominator}"))
+        signature = first.timeSignature
         if index == 0:
             first.insert(0, tempo.MetronomeMark(number=score.tempo))
         spans = _voice_spans(notes, layout[0].start, layout[-1].end)
+        contents: list[list[note.GeneralNote]] = []
         for bar, m in zip(layout, measures):
+            elements: list[note.GeneralNote] = []
             for start, end, n in spans:
                 a, b = max(start, bar.start), min(end, bar.end)
                 if a < b:
-                    _fill(m, bar, (a, b), n, (start, end), cuts, score, spellings[index])
+                    elements += _fill(m, bar, (a, b), n, (start, end), cuts, score,
+                                      spellings[index])
+            contents.append(elements)
         for m in measures:
             part.append(m)
-        _show_accidentals(measures, score.key)
+        _show_accidentals(contents, score.key)
         with contextlib.suppress(Exception):  # beams are a nicety; an odd bar goes without
-            stream.makeNotation.makeBeams(part, inPlace=True, failOnNoTimeSignature=False)
+            _make_beams(measures, contents, signature, clefs[index], beam_cache)
         out.insert(0, part)
     return out
 
 
-def _show_accidentals(measures: list[stream.Measure], key_name: str | None) -> None:
+_BeamSpec = tuple[tuple[int, str | None, str | None], ...] | None
+
+
+def _make_beams(measures: list[stream.Measure], contents: list[list[note.GeneralNote]],
+                signature: meter.TimeSignature, part_clef: clef.Clef,
+                cache: dict[tuple, list[_BeamSpec]]) -> None:
+    """Beams and the stems of beamed groups, exactly as music21's makeBeams sets them
+    (its `TimeSignature.getBeams` for each bar, then one stem direction a group by the
+    clef), without its cost: makeBeams copied each bar's notes into a new stream and
+    searched the part for its metre and clef again for every bar and every group (half
+    the export's time). A chorale repeats few rhythms, so each bar's beaming is worked out
+    by music21 once per rhythm (`cache`, shared by the four parts) and copied after."""
+    bar_quarters = signature.barDuration.quarterLength
+    for m, elements in zip(measures, contents):
+        if len(elements) <= 1:
+            continue  # nothing to beam; the elements keep their empty beams
+        offset = _beaming_offset(m, elements, bar_quarters)
+        rhythm = (offset, tuple((e.offset, e.quarterLength, e.isRest) for e in elements))
+        specs = cache.get(rhythm)
+        if specs is None:
+            beams = signature.getBeams(m.notesAndRests.stream(), measureStartOffset=offset)
+            specs = cache[rhythm] = [_beam_spec(b) for b in beams]
+        for element, spec in zip(elements, specs):
+            element.beams = _beams_of(spec)
+    _set_group_stems(contents, part_clef)
+
+
+def _beaming_offset(m: stream.Measure, elements: list[note.GeneralNote],
+                    bar_quarters: float) -> float:
+    """Where the bar's music starts within a full bar, as makeBeams reckons it: after the
+    pickup's padding, or right-aligned when a bar is short and has none."""
+    if m.paddingLeft:
+        return opFrac(m.paddingLeft)
+    highest = opFrac(elements[-1].offset + elements[-1].quarterLength)
+    return bar_quarters - highest if highest < bar_quarters else 0.0
+
+
+def _beam_spec(beams: beam.Beams | None) -> _BeamSpec:
+    if beams is None:
+        return None
+    return tuple((b.number, b.type, b.direction) for b in beams.beamsList)
+
+
+def _beams_of(spec: _BeamSpec) -> beam.Beams:
+    beams = beam.Beams()
+    for number, kind, direction in spec or ():
+        beams.beamsList.append(beam.Beam(kind, direction, number))
+    return beams
+
+
+def _set_group_stems(contents: list[list[note.GeneralNote]], part_clef: clef.Clef) -> None:
+    """One stem direction for the notes of each beamed group, from its first and last
+    pitch in the part's clef (music21's setStemDirectionForBeamGroups, walking the part's
+    notes in order as it does)."""
+    group: list[note.Note] = []
+    grouping = False
+    for element in (e for elements in contents for e in elements):
+        if element.isRest:
+            continue
+        first = element.beams.getByNumber(1) if element.beams else None
+        kind = first.type if first is not None else None
+        if kind == "start":
+            grouping = True
+        if grouping:
+            group.append(element)
+        if kind == "stop":
+            _stem_group(group, part_clef)
+            group, grouping = [], False
+    if group:
+        _stem_group(group, part_clef)
+
+
+def _stem_group(group: list[note.Note], part_clef: clef.Clef) -> None:
+    if not group:
+        return  # a group's end without its start (after a rest at the bar's start)
+    direction = part_clef.getStemDirectionForPitches([n.pitch for n in group])
+    for n in group:
+        if n.stemDirection in ("up", "down", "unspecified"):
+            n.stemDirection = direction
+
+
+def _show_accidentals(contents: list[list[note.GeneralNote]], key_name: str | None) -> None:
     """An accidental where a note's alteration differs from what its letter carries at that
     point of the bar, in its octave: the key signature's, or an earlier accidental's. A note
     tied over carries its sign without showing it and does not alter the rest of the bar.
     (music21's own pass adds courtesy signs across bar lines and octaves that engravers'
-    files do not have.)"""
-    signature = {}
-    if key_name is not None:
-        tonic, mode = key_name.split()
-        for p in key.Key(tonic.replace("b", "-"), mode).alteredPitches:
-            signature[p.step] = int(p.alter)
-    for m in measures:
+    files do not have.) `contents` holds each bar's notes and rests in order."""
+    signature = _key_alterations(key_name)
+    for elements in contents:
         current: dict[tuple[str, int], int] = {}
-        for n in m.notes:
+        for n in elements:
+            if n.isRest:
+                continue
             written = n.pitch
             alter = int(written.alter)
             if n.tie is not None and n.tie.type in ("stop", "continue"):
@@ -148,6 +238,17 @@ def _show_accidentals(measures: list[stream.Measure], key_name: str | None) -> N
             if written.accidental is not None:
                 written.accidental.displayStatus = needed
                 written.accidental.displayType = "normal" if needed else "never"
+
+
+@functools.lru_cache(maxsize=64)
+def _key_alterations(key_name: str | None) -> dict[str, int]:
+    """The key signature's alteration by letter (a music21 Key takes a millisecond or two
+    to build its scales: once per key, not once per part and export). Read only."""
+    if key_name is None:
+        return {}
+    tonic, mode = key_name.split()
+    return {p.step: int(p.alter)
+            for p in key.Key(tonic.replace("b", "-"), mode).alteredPitches}
 
 
 def _voice_spans(notes, begin: int, end: int) -> list[tuple[int, int, object]]:
@@ -166,7 +267,8 @@ def _voice_spans(notes, begin: int, end: int) -> list[tuple[int, int, object]]:
 
 def _fill(m: stream.Measure, bar, piece: tuple[int, int], n, span: tuple[int, int],
           cuts: set[int], score: Score,
-          spellings: dict[tuple[int, int], tuple[str, int, int]]) -> None:
+          spellings: dict[tuple[int, int], tuple[str, int, int]]
+          ) -> list[note.GeneralNote]:
     """The `piece` (from a to b) of a note or rest (sounding over `span`) in bar `bar`: cut
     at fermatas, so that each fermata sits on an element that starts at its step; a note
     tied across its pieces and written as `spellings` says, a rest grouped by the metre."""
@@ -174,22 +276,22 @@ def _fill(m: stream.Measure, bar, piece: tuple[int, int], n, span: tuple[int, in
     a, b = piece
     start, end = span
     points = sorted({a, b, *(c for c in cuts if a < c < b)})
+    placed: list[note.GeneralNote] = []
     for p, q in zip(points, points[1:]):
         if n is None:
             if p == bar.start and q == bar.end and bar.full:
-                rest = note.Rest(quarterLength=_quarters(q - p))
+                rest = note.Rest(duration=_value(q - p))
                 rest.fullMeasure = True
                 pieces = [(p, q, rest)]
             else:
-                pieces = [(x, y, note.Rest(quarterLength=_quarters(y - x)))
-                          for x, y in rest_pieces(p, q, ts)]
+                pieces = [(x, y, _part_rest(y - x)) for x, y in rest_pieces(p, q, ts)]
         else:
             letter, alter, octave = spellings[(n.start, n.pitch)]
             pieces = []
             for x, y in note_pieces(p, q):
                 written = pitch.Pitch(step=letter, octave=octave)
                 written.accidental = pitch.Accidental(alter)  # <alter> always; shown or not
-                element = note.Note(written, quarterLength=_quarters(y - x))
+                element = note.Note(written, duration=_value(y - x))
                 element.volume.velocity = n.velocity
                 begins, ends = x == start, y == end
                 if not (begins and ends):
@@ -199,6 +301,24 @@ def _fill(m: stream.Measure, bar, piece: tuple[int, int], n, span: tuple[int, in
             if x in score.fermatas:
                 element.expressions.append(_upright_fermata())
             m.insert(_quarters(x - bar.start), element)
+            placed.append(element)
+    return placed
+
+
+def _value(steps: int) -> duration.Duration:
+    """A duration with its note value worked out now, before its note joins a bar: music21
+    works it out lazily, and when the writer first asks, the note tells its bar that it
+    changed, which throws away the bar's sorted contents (a third of the writer's time)."""
+    value = duration.Duration(_quarters(steps))
+    _ = value.type
+    return value
+
+
+def _part_rest(steps: int) -> note.Rest:
+    """A rest shorter than its bar, said to be so: left 'auto', music21's writer looks the
+    metre up from each rest to ask, a search through the whole part every time (half a
+    second for a 100-bar score of a voice's rests)."""
+    return note.Rest(duration=_value(steps), fullMeasure=False)
 
 
 def _upright_fermata() -> expressions.Fermata:
@@ -213,7 +333,15 @@ def _upright_fermata() -> expressions.Fermata:
 
 def musicxml_bytes(score: Score, info: ScoreInfo | None = None) -> bytes:
     """The MusicXML text of `score`, exported without music21's own notation pass (which
-    re-splits bars and rests) and without music21's default title and composer."""
+    re-splits bars and rests) and without music21's default title and composer. The cycle
+    collector waits meanwhile, as it does for an import (`_no_cycle_collection`): music21's
+    objects for a 100-bar score are walked again at every collection, which took up to
+    half the export's time."""
+    with _no_cycle_collection():
+        return _musicxml_bytes(score, info)
+
+
+def _musicxml_bytes(score: Score, info: ScoreInfo | None) -> bytes:
     exporter = ScoreExporter(score_to_music21(score, info), makeNotation=False)
     root = exporter.parse()
     info = info or ScoreInfo()

@@ -1,6 +1,9 @@
 """The written MusicXML itself, as an engraver reads it: title and names, accidentals,
 spelling against Bach's originals, fermatas, the pickup and the rests."""
 
+import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import music21
@@ -11,11 +14,12 @@ from composer.music.corpus import build_corpus, chorale_paths
 from composer.music.files import read_score, write_score
 from composer.music.musicxml_file import ScoreInfo, musicxml_bytes
 from composer.music.score import Note, Score, TimeSignature
-from composer.music.spelling import spell
+from composer.music.spelling import spell, spell_voices
 from composer.music.voicing import voice_of_name
 
 TEST_CHORALES = ["bwv277", "bwv151.5", "bwv1.6"]  # from the test split
-OTHERS = ["bwv269", "bwv123.6"]  # G major with a pickup; B minor (A sharp, issue 15)
+OTHERS = ["bwv269", "bwv123.6", "bwv176.6"]  # G major with a pickup; B minor (A sharp,
+# issue 15); G minor leaning to B flat minor (D flats, which the key alone spells C sharp)
 _FIFTHS = "FCGDAEB"
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -179,14 +183,16 @@ def _spellings(parts) -> dict[tuple[int, float, int], str]:
     return found
 
 
-@pytest.mark.parametrize("chorale", TEST_CHORALES + ["bwv123.6"])
+@pytest.mark.parametrize("chorale", TEST_CHORALES + ["bwv123.6", "bwv176.6"])
 def test_spelling_agrees_with_bachs_original_and_with_spell(chorales, chorale):
     score = chorales[chorale].score
     root = _root(score)
-    for part in root.findall("part"):
-        for _, _, _, n in _events(part, score.steps_per_bar):
-            if n.find("pitch") is not None:
-                assert _written(n) == spell(_midi(n), score.key)
+    names = spell_voices(score.voices, score.key, score.time_signature.steps_per_beat)
+    for part, voice, voice_names in zip(root.findall("part"), score.voices, names):
+        wanted = {n.start: name for n, name in zip(voice, voice_names)}
+        for _, start, _, n in _events(part, score.steps_per_bar):
+            if n.find("pitch") is not None and not n.findall("tie[@type='stop']"):
+                assert _written(n) == wanted[start]
     ours = music21.converter.parse(musicxml_bytes(score), format="musicxml")
     original = music21.converter.parse(  # the MusicXML the corpus reads, not the Humdrum
         next(p for p in chorale_paths() if p.stem.lower() == chorale))
@@ -197,6 +203,20 @@ def test_spelling_agrees_with_bachs_original_and_with_spell(chorales, chorale):
     agreement = sum(mine[k] == bach[k] for k in common) / len(common)
     print(f"{chorale}: {agreement:.1%} of {len(common)} notes spelled as Bach did")
     assert agreement >= 0.99, f"{chorale}: {agreement:.1%} of the notes spelled as Bach did"
+
+
+def test_chromatic_note_leans_towards_the_chord_it_sounds_in():
+    # G minor: C sharp in an A major chord (V of V); D flat in a B flat minor chord after
+    # an E flat major one (BWV 176.6 bars 5 and 15, where the key alone says C sharp).
+    a_major = [Note(0, 4, p) for p in (69, 61, 52, 45)]
+    e_flat_major = [Note(4, 4, p) for p in (63, 58, 55, 51)]
+    b_flat_minor = [Note(8, 4, p) for p in (65, 61, 53, 46)]
+    voices = tuple(zip(a_major, e_flat_major, b_flat_minor))
+    names = spell_voices(voices, "G minor", 4)
+    assert (names[1][0], names[1][2]) == ("C#4", "Db4")
+    assert spell(61, "G minor") == "C#4"  # the key alone, for a pitch (the roll's rows)
+    assert spell_voices(((Note(0, 4, 61),), (), (), ()), "G minor", 4)[0] == ["C#4"]
+    assert spell_voices(voices, None, 4)[1][2] == spell(61, None)
 
 
 def test_leading_tone_of_b_minor_is_a_sharp(chorales):
@@ -216,7 +236,9 @@ def test_fermatas_upright_above_on_every_voice(chorales, chorale):
     root = _root(score)
     fermatas = list(root.iter("fermata"))
     assert len(fermatas) == 4 * len(score.fermatas) > 0
-    assert all(f.get("type") == "upright" and f.get("placement") == "above" for f in fermatas)
+    # upright is above; <fermata> has no placement attribute in MusicXML 3.1 or 4.0, and
+    # MuseScore 3 rejects a file with one as invalid ("load anyway?")
+    assert all(f.attrib == {"type": "upright"} for f in fermatas)
     for part in root.findall("part"):
         at = {start for _, start, _, n in _events(part, score.steps_per_bar)
               if n.find("notations/fermata") is not None}
@@ -284,3 +306,23 @@ def test_four_four_rests_group_by_half_bar():
     assert _rests(root, 0, "2") == [("eighth", 0, False), ("quarter", 0, False),
                                     ("half", 0, False)]
     assert _rests(root, 1, "2") == [(None, 0, True)]
+
+
+# --- what MuseScore 3 makes of it (only where mscore3 is installed) -----------------------
+def test_musescore_reads_the_export_as_valid_with_fermatas_above_and_a_pickup(
+        chorales, tmp_path):
+    mscore = shutil.which("mscore3") or shutil.which("musescore3")
+    if mscore is None:
+        pytest.skip("MuseScore 3 (mscore3) is not installed")
+    entry = chorales["bwv176.6"]
+    source, target = tmp_path / "c.musicxml", tmp_path / "c.mscx"
+    write_score(source, entry.score, title=chorale_title(entry), composer=BACH)
+    run = subprocess.run([mscore, "-o", str(target), str(source)], capture_output=True,
+                         text=True, timeout=300, check=False,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert "not a valid MusicXML file" not in run.stdout + run.stderr
+    score = ET.parse(target).getroot().find("Score")
+    assert score.findtext("metaTag[@name='workTitle']") == chorale_title(entry)
+    subtypes = [f.findtext("subtype") for f in score.iter("Fermata")]
+    assert subtypes == ["fermataAbove"] * 4 * len(entry.score.fermatas)
+    assert score.find("Staff/Measure").get("len") == "1/4"
