@@ -168,11 +168,26 @@ class _Wiring(QObject):
     def _preload(self) -> None:
         """Read the chosen network in the background, so Generate starts at once."""
         network = self.controller.settings.network
-        task = Task(lambda _p, _c: load_sampler(network))
-        task.signals.finished.connect(lambda _s: self.window.report_problem("network", None))
-        task.signals.failed.connect(lambda message: self.window.report_problem(
-            "network", f"The {Path(network).name} network cannot be read: {message}"))
+
+        def work(_progress, _cancel):  # noqa: ANN001, ANN202 - the Task calling convention
+            try:
+                return load_sampler(network)
+            except Exception as error:  # the message names the network it was about
+                raise RuntimeError(f"The {Path(network).name} network cannot be read: "
+                                   f"{str(error) or type(error).__name__}") from error
+
+        task = Task(work)
+        # Bound slots of this object, a child of the window, not lambdas: Qt drops them
+        # with the window, so a preload that ends after the window has gone reaches nobody.
+        task.signals.finished.connect(self._preloaded)
+        task.signals.failed.connect(self._preload_failed)
         task.start(network_pool())
+
+    def _preloaded(self, _sampler: object) -> None:
+        self.window.report_problem("network", None)
+
+    def _preload_failed(self, message: str) -> None:
+        self.window.report_problem("network", message)
 
     def _failed(self, message: str) -> None:
         QMessageBox.warning(self.window, "Generate", f"The network could not write: "

@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance
 
 from composer.work import Cancel, Progress
 
@@ -62,23 +63,47 @@ class Task:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def _gone(self) -> bool:
+        """Whether the signals object has been deleted: at exit, Qt's teardown deletes it
+        while the work may still be running on its pool thread."""
+        return not shiboken6.isValid(self.signals)
+
+    def _stopped(self) -> bool:
+        """The work's `cancel()`: asked to stop, or nobody is left to hear the result."""
+        return self._cancel.is_set() or self._gone()
+
+    def _progress(self, done: int, total: int) -> None:
+        self._emit(self.signals.progress, done, total)
+
+    def _emit(self, signal: SignalInstance, *args: object) -> None:
+        """Report, unless the application has torn the signals object down (a task that
+        ends after teardown reaches nobody, instead of raising "Signal source has been
+        deleted" in its thread)."""
+        if self._gone():
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # deleted between the look and the report: nobody hears it
+            if not self._gone():
+                raise
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the work has returned; for shutdown and tests."""
         return self._done.wait(timeout)
 
     def _run(self) -> None:
         try:
-            result = self._work(self.signals.progress.emit, self._cancel.is_set)
+            result = self._work(self._progress, self._stopped)
         except Exception as error:  # reported to the user, never lost in the thread
-            if self._cancel.is_set():
-                self.signals.cancelled.emit()
+            if self._stopped():
+                self._emit(self.signals.cancelled)
             else:
-                self.signals.failed.emit(str(error) or type(error).__name__)
+                self._emit(self.signals.failed, str(error) or type(error).__name__)
         else:
-            if self._cancel.is_set():
-                self.signals.cancelled.emit()
+            if self._stopped():
+                self._emit(self.signals.cancelled)
             else:
-                self.signals.finished.emit(result)
+                self._emit(self.signals.finished, result)
         finally:
             self._done.set()
             with _RUNNING_LOCK:
