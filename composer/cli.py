@@ -21,7 +21,24 @@ def build_parser() -> argparse.ArgumentParser:
     music_commands.register(sub)
     ml_commands.register(sub)
     audio_commands.register(sub)
+    _register_export_pdf(sub)
     return parser
+
+
+def _register_export_pdf(sub: argparse._SubParsersAction) -> None:
+    """`export-pdf`: File ▸ Export PDF without the window (Qt is imported only to run it)."""
+    pdf = sub.add_parser("export-pdf", help="engrave a score into a PDF, every page on A4, "
+                                            "as File > Export PDF does")
+    pdf.add_argument("input", help="a MIDI or MusicXML file, or a corpus chorale's id "
+                                   "(e.g. bwv269)")
+    pdf.add_argument("output", help="the PDF to write (.pdf)")
+    pdf.set_defaults(handler=_export_pdf)
+
+
+def _export_pdf(args: argparse.Namespace) -> int:
+    from composer.gui.pdf_command import export_pdf_command
+
+    return export_pdf_command(args.input, args.output)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
