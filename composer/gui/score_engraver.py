@@ -31,7 +31,7 @@ from composer.work import Cancel, Cancelled
 _PROCESS: ProcessPoolExecutor | None = None
 _PROCESS_LOCK = threading.Lock()
 
-COALESCE_MS = 25  # edits closer than this (a paste, an undo burst) engrave once
+COALESCE_MS = 0  # the changes of one turn of the event loop (a paste, an undo) engrave once
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ runs with an empty score view.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -129,7 +131,7 @@ def engrave(score: Score, info: ScoreInfo | None = None, layout: Layout = A4,
     if problem:
         raise EngravingError(problem)
     check = _checker(cancel)
-    data = musicxml_bytes(score, info)
+    data = _musicxml(score, info)
     check()
     toolkit = _toolkit(layout)
     if not toolkit.loadData(data.decode("utf-8")):
@@ -172,7 +174,29 @@ def _checker(cancel: Cancel | None):  # noqa: ANN202 - a no-argument check
     return check
 
 
+@functools.lru_cache(maxsize=4)
+def _musicxml(score: Score, info: ScoreInfo | None) -> bytes:
+    """The export's MusicXML, kept for the last few scores: the view engraves the same
+    score again when it is resized, when a candidate is shown and hidden, or when the
+    undo stack goes back to it."""
+    return musicxml_bytes(score, info)
+
+
+_TOOLKITS = threading.local()
+
+
 def _toolkit(layout: Layout):  # noqa: ANN202 - verovio.toolkit, imported late
+    """A Verovio toolkit set up for `layout`, one per thread, made once (its fonts take
+    longer to load than a page to lay out) and given the options again each time, which
+    also restarts its ids from the seed, so the same score is engraved with the same ids."""
+    toolkit = getattr(_TOOLKITS, "toolkit", None)
+    if toolkit is None:
+        toolkit = _TOOLKITS.toolkit = _new_toolkit()
+    toolkit.setOptions(layout.options())
+    return toolkit
+
+
+def _new_toolkit():  # noqa: ANN202 - verovio.toolkit, imported late
     from importlib.resources import files
 
     import verovio
@@ -182,7 +206,6 @@ def _toolkit(layout: Layout):  # noqa: ANN202 - verovio.toolkit, imported late
     # The package sets its fonts' folder as a default for the importing thread only; a
     # toolkit on a worker thread is told where they are.
     toolkit.setResourcePath(str(files("verovio") / "data"))
-    toolkit.setOptions(layout.options())
     return toolkit
 
 
