@@ -27,6 +27,8 @@ def register(subparsers) -> None:
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--embed", type=int, default=64)
     p.add_argument("--dropout", type=float, default=0.2)
+    p.add_argument("--init", help="start from this checkpoint's weights where they fit (a "
+                   "harmonizer from the causal net of its size)")
     p.add_argument("--encoder", type=int, default=0,
                    help="train a harmonizer: a bidirectional encoder of this many units per "
                    "direction reads the kept voices (default models/harmonizer.pt)")
@@ -147,7 +149,7 @@ def run_train(args: argparse.Namespace) -> int:
             max_minutes=args.max_minutes, max_steps=args.max_steps, optimizer=args.optimizer,
             lr=args.lr, weight_decay=args.weight_decay, warmup_steps=args.warmup, clip=args.clip,
             patience=args.patience, seed=args.seed, workers=args.workers, threads=args.threads,
-            transpose=not args.no_transpose, resume=args.resume,
+            transpose=not args.no_transpose, resume=args.resume, init=args.init,
             command="composer " + shlex.join(sys.argv[1:]),
         )
         bar = _ProgressBar()

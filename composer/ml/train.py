@@ -58,6 +58,7 @@ class TrainConfig:
     threads: int | None = None
     transpose: bool = True
     resume: str | None = None
+    init: str | None = None  # a checkpoint whose weights start the net where they fit
     command: str = ""
 
     def __post_init__(self) -> None:
@@ -221,6 +222,8 @@ def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None
     model = build_model(model_cfg)
     if resumed:
         model.load_state_dict(resumed.model.state_dict())
+    elif cfg.init:
+        log(start_from(model, cfg.init))
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
     steps_per_epoch = max(1, len(loader))
@@ -235,6 +238,28 @@ def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None
             f" / {len(valid_set)} valid chorales; {steps_per_epoch} steps per epoch"
             + (f" on {world} processes" if world > 1 else ""))
     return run
+
+
+def start_from(model: nn.Module, path: str) -> str:
+    """Start `model` with a trained net's weights wherever name and shape agree: a
+    harmonizer from the causal net of its decoder's size, its encoder's output at zero, so
+    it begins as that net and learns only what hearing the whole tune adds."""
+    source = load_checkpoint(path).model.state_dict()
+    own = model.state_dict()
+    encoder = ("kept_embed.", "encoder.", "condition.")
+    wanted = [k for k in own if not k.startswith(encoder)]
+    misfits = [k for k in wanted if k not in source or source[k].shape != own[k].shape]
+    if misfits:
+        raise ModelError(f"{path}: its weights do not fit this network ({', '.join(misfits[:3])}"
+                         f"{' …' if len(misfits) > 3 else ''}); start from a net of the same "
+                         "cell, hidden size, layers and embedding")
+    taken = {k: source[k] for k in wanted}
+    model.load_state_dict(taken, strict=False)
+    if getattr(model, "condition", None) is not None:
+        with torch.no_grad():
+            model.condition.weight.zero_()
+            model.condition.bias.zero_()
+    return f"starting from {path}: {len(taken)} of {len(own)} tensors"
 
 
 def _windows(cfg: TrainConfig, train_set: list[Chorale], rank: int, world: int,

@@ -170,3 +170,24 @@ def test_the_command_line_harmonizes_with_the_harmonizer_and_keeps_the_tune(
     assert main(["generate", "--from-file", str(seed), "--model", "harmonizer",
                  "-o", str(out)]) == 2
     assert "is a harmonizer" in capsys.readouterr().err
+
+
+def test_a_harmonizer_started_from_a_causal_net_begins_as_that_net(chorales, tmp_path):
+    from composer.ml.train import start_from
+
+    causal = tiny_model("gru", 2, hidden=20, seed=7)
+    save_checkpoint(tmp_path / "causal.pt", causal, causal.config, {"command": "test"})
+    harmonizer = tiny_model("gru", 2, hidden=20, seed=8, encoder=10)
+    assert "tensors" in start_from(harmonizer, str(tmp_path / "causal.pt"))
+    assert evaluate_model(harmonizer, chorales[:3], keep=(0,)) == \
+        evaluate_model(causal, chorales[:3], keep=(0,))
+
+
+def test_starting_from_a_net_of_another_shape_is_refused_with_the_fix(tmp_path):
+    from composer.ml.errors import ModelError
+    from composer.ml.train import start_from
+
+    other = tiny_model("lstm", 1, hidden=9, seed=1)
+    save_checkpoint(tmp_path / "other.pt", other, other.config, {"command": "test"})
+    with pytest.raises(ModelError, match="do not fit this network"):
+        start_from(tiny_model("gru", 2, hidden=20, encoder=10), str(tmp_path / "other.pt"))
