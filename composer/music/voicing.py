@@ -81,7 +81,7 @@ _FILLER_WORDS = {"choir", "chor", "coro", "choeur", "voice", "voices", "vocal", 
                  "voce", "voix", "satb", "i", "ii", "the", "part"}
 _INSTRUMENT_WORDS = ("continuo", "organ", "orgel", "violin", "viol", "cello", "contrab",
                      "kontrab", "piano", "klavier", "cemb", "harps", "strings", "oboe", "flute",
-                     "flauto", "trumpet", "tromb", "horn", "corno", "fagott", "bassoon",
+                     "flauto", "piccolo", "trumpet", "tromb", "horn", "corno", "fagott", "bassoon",
                      "clarin", "sax", "guitar", "recorder", "keyboard", "instr", "accomp",
                      "double", "basse")
 
@@ -178,6 +178,7 @@ def _assign_by_register(tracks: list[tuple[str, list[Note]]],
 
 
 _DOUBLING_SHARE = 0.8  # of a track's notes sounding with the other track's: a doubling
+_OCTAVE_MIN_NOTES = 8  # shared onsets before two tracks an octave apart count as one line
 _CHORDAL_SHARE = 0.5  # of a track's onsets with more than one note: it plays chords
 _MAX_CANDIDATES = 64  # tracks compared for doublings, the rest left out by size
 _LISTED_DROPS = 12  # dropped tracks named in the message
@@ -190,6 +191,45 @@ def _chordal(notes: list[Note]) -> bool:
     for n in notes:
         starts[n.start] = starts.get(n.start, 0) + 1
     return sum(c > 1 for c in starts.values()) > _CHORDAL_SHARE * len(starts)
+
+
+def _doubles(a: set[tuple[int, int]], b: set[tuple[int, int]]) -> bool:
+    """Whether two tracks start the same (step, pitch) for most of the shorter's notes."""
+    return len(a & b) >= _DOUBLING_SHARE * min(len(a), len(b))
+
+
+def _octave_doubling(a: dict[tuple[int, int], int], b: dict[tuple[int, int], int]
+                     ) -> int | None:
+    """The octaves (in semitones) track a sounds from track b when they start the same
+    pitch class on the same step for most of the shorter's notes, a few notes at least
+    (two short tracks meet on a pitch class by chance); None when they do not."""
+    shared = a.keys() & b.keys()
+    if len(shared) < max(_OCTAVE_MIN_NOTES, _DOUBLING_SHARE * min(len(a), len(b))):
+        return None
+    return round(statistics.median(a[k] - b[k] for k in shared) / 12) * 12
+
+
+def _pitch_class_onsets(notes: list[Note]) -> dict[tuple[int, int], int]:
+    """(step, pitch class) of each note's start, to the pitch started there: two tracks
+    that share most of these play one line, in unison or octaves apart."""
+    return {(n.start, n.pitch % 12): n.pitch for n in notes}
+
+
+def _register_distance(notes: list[Note]) -> float:
+    """How far a track's middle pitch lies from the middle of the nearest voice's range:
+    of a line and its doubling an octave away, the nearer is the one a choir sings."""
+    middle = statistics.median(n.pitch for n in notes)
+    return min(abs(middle - centre) for centre in _CENTRES)
+
+
+def _octaves_apart(semitones: int) -> str:
+    """' an octave higher', ' two octaves lower' ..., or '' for a unison."""
+    count = abs(semitones) // 12
+    if not count:
+        return ""
+    words = {1: "an octave", 2: "two octaves", 3: "three octaves"}.get(count,
+                                                                      f"{count} octaves")
+    return f" {words} {'higher' if semitones > 0 else 'lower'}"
 
 
 def _sounding(notes: list[Note]) -> int:
@@ -227,9 +267,14 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
     alive = list(range(len(tracks)))
     reasons: dict[int, tuple[str, int | None]] = {}  # dropped track: why, doubling whom
 
-    def keep_rank(i: int) -> tuple:
+    def keep_rank(i: int, by_register: bool = False) -> tuple:
+        """Which of two doubling tracks stays: the higher rank (a voice's name, then not
+        an instrument's, then not chords). Between octaves, then the one sounding where a
+        choir sings: the flute, not the piccolo an octave above it; the bass, not an
+        unnamed 16' line under it."""
         name, notes = tracks[i]
-        return (named[i] is not None, not _is_instrument(name), not _chordal(notes), -i)
+        fit = -_register_distance(notes) if by_register else 0.0
+        return (named[i] is not None, not _is_instrument(name), not _chordal(notes), fit, -i)
 
     if len(alive) > _MAX_CANDIDATES:  # a file of hundreds of tracks: the fullest only
         ranked = sorted(alive, key=lambda i: (named[i] is None, -len(tracks[i][1]), i))
@@ -237,15 +282,30 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
             alive.remove(i)
             reasons[i] = ("many", None)
     # a track doubles another when the other starts the same pitch on the same step for
-    # most of its notes
+    # most of its notes, or (beyond four tracks) the same pitch class an octave or two
+    # away: a piccolo over the flute, a violin over the soprano, a 16' continuo
     onsets = [{(n.start, n.pitch) for n in notes} for _, notes in tracks]
+    classes = [_pitch_class_onsets(notes) for _, notes in tracks]
+    shifts: dict[int, int] = {}  # dropped track: semitones it sounds from the one it doubles
+
+    def doubling(i: int, j: int) -> int | None:
+        """Semitones track i sounds from track j when it doubles it, else None. With four
+        tracks or fewer each is a voice, and two voices may move in octaves."""
+        if _doubles(onsets[i], onsets[j]):
+            return 0
+        return _octave_doubling(classes[i], classes[j]) if len(alive) > 4 else None
+
     for i, j in itertools.combinations(list(alive), 2):
         if i not in alive or j not in alive or None not in (named[i], named[j]):
             continue  # two named voices may sing in unison
-        shared = len(onsets[i] & onsets[j])
-        if shared < _DOUBLING_SHARE * min(len(onsets[i]), len(onsets[j])):
+        shift = doubling(i, j)
+        if shift is None:
             continue
-        drop, other = (i, j) if keep_rank(i) < keep_rank(j) else (j, i)
+        octaves = shift != 0
+        if keep_rank(i, octaves) < keep_rank(j, octaves):
+            drop, other, shifts[i] = i, j, shift
+        else:
+            drop, other, shifts[j] = j, i, -shift
         alive.remove(drop)
         reasons[drop] = ("doubles", other)
 
@@ -289,6 +349,7 @@ def _voice_tracks(tracks: list[tuple[str, list[Note]]], messages: list[str]
                     why = f"doubles the {VOICE_NAMES[named[other]].lower()}"
                 else:
                     why = f"doubles track '{tracks[other][0]}'"
+                why += _octaves_apart(shifts.get(i, 0))
             elif why == "few":
                 why = (f"a fragment: it sounds for {_sounding(tracks[i][1])} sixteenth(s) "
                        f"against {fullest} in the fullest track")
