@@ -1,10 +1,11 @@
 """A score as engraved notation: Verovio's pages, drawn from the very MusicXML the export
 writes (`musicxml_bytes`), so the score view, the PDF and an exported file never disagree.
 
-Besides the pages, an engraving knows which written note is which note of the score:
-Verovio's timemap gives each written note's onset and release in quarters, its staff gives
-the voice, and a voice is monophonic, so (voice, onset) names one score note. The pieces of
-a tied note each name the note they write. Nothing here imports Qt; the SVG is rewritten
+Besides the pages, an engraving knows which written note is which note of the score: a
+staff draws its voice's written notes in the order the MusicXML writes them, so the n-th
+note drawn on a staff is the voice's n-th written note (a tied note's pieces each name the
+note they write). Verovio's timemap, which gives each written note's onset, is asked only
+where that count disagrees. Nothing here imports Qt; the SVG is rewritten
 into the SVG Tiny form that Qt's renderer (and other small renderers) draw.
 
 Verovio is optional: without it `verovio_problem()` says why and how to fix it, and the app
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from composer.music.musicxml_file import ScoreInfo, musicxml_bytes
-from composer.music.musicxml_notation import bars
+from composer.music.musicxml_notation import bars, written_notes
 from composer.music.score import STEPS_PER_QUARTER, Note, NoteRef, Score
 from composer.work import Cancel, Cancelled, Progress
 
@@ -147,7 +148,9 @@ def engrave(score: Score, info: ScoreInfo | None = None, layout: Layout = A4,
         if progress:
             progress(1 + page, total)
     check()
-    notes = _note_map(score, pages, toolkit.renderToTimemap())
+    notes = _note_map_in_order(score, pages)
+    if notes is None:  # not drawn as written (never seen): ask Verovio when each sounds
+        notes = _note_map(score, pages, toolkit.renderToTimemap())
     coloured = {n.id: colors[n.ref] for n in notes if n.ref in colors} if colors else {}
     pages = tuple(svg_tiny(svg, coloured) for svg in pages)
     if progress:
@@ -211,6 +214,24 @@ def _new_toolkit():  # noqa: ANN202 - verovio.toolkit, imported late
 
 _STAFF = re.compile(r'<g id="([^"]+)" class="staff" data-n="(\d+)"')
 _NOTE = re.compile(r'<g id="([^"]+)" class="note"')
+
+
+def _note_map_in_order(score: Score, pages: list[str]) -> list[EngravedNote] | None:
+    """Each drawn note as the written note it is: a staff draws its voice's written notes
+    (`written_notes`) in order, page after page. None when the counts disagree. (Verovio's
+    timemap gives the same map, after working out the timing of the whole score, an
+    eighth of an engraving's time.)"""
+    written = written_notes(score)
+    taken = [0, 0, 0, 0]
+    found = []
+    for page, svg in enumerate(pages):
+        for element, voice in _notes_by_staff(svg):
+            if not 0 <= voice < 4 or taken[voice] >= len(written[voice]):
+                return None
+            start, end, note = written[voice][taken[voice]]
+            taken[voice] += 1
+            found.append(EngravedNote(element, page, voice, start, end, note))
+    return found if taken == [len(w) for w in written] else None
 
 
 def _note_map(score: Score, pages: list[str], timemap: list[dict]) -> list[EngravedNote]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from composer.music.score import Score, TimeSignature
+from composer.music.score import Note, Score, TimeSignature
 from composer.music.spelling import spell, spell_voices
 
 
@@ -115,6 +115,27 @@ def note_pieces(start: int, end: int) -> list[tuple[int, int]]:
         pieces.append((start, start + size))
         start += size
     return pieces
+
+
+def written_notes(score: Score) -> list[list[tuple[int, int, Note]]]:
+    """Each voice's written notes in order, as (start, end, the score note they write): a
+    note cut at bar lines and at fermatas, each piece in a value one note shows
+    (`note_pieces`), as the MusicXML writer writes them. An engraving's notes, staff by
+    staff in the order they are drawn, are these."""
+    layout = bars(score)
+    begin, end = layout[0].start, layout[-1].end
+    cuts = {b.start for b in layout} | {end}
+    cuts |= {f for f in score.fermatas if begin <= f < end}
+    out: list[list[tuple[int, int, Note]]] = []
+    for voice in score.voices:
+        pieces: list[tuple[int, int, Note]] = []
+        for n in voice:
+            a, b = max(n.start, begin), min(n.end, end)
+            points = sorted({a, b, *(c for c in cuts if a < c < b)}) if a < b else []
+            for p, q in zip(points, points[1:]):
+                pieces += [(x, y, n) for x, y in note_pieces(p, q)]
+        out.append(pieces)
+    return out
 
 
 def spelled(pitch: int, key: str | None) -> tuple[str, int, int]:
