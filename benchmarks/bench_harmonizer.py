@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.tables import print_table  # noqa: E402
 from composer.atomic_write import atomic_write_text  # noqa: E402
 from composer.ml.checkpoint import HARMONIZER, load_checkpoint, resolve  # noqa: E402
 from composer.ml.data import corpus_chorales  # noqa: E402
@@ -82,9 +83,7 @@ def main() -> int:
     body = [(r["network"], f"{r['parameters']:,}", f"{r['nll_token_atb']:.3f}",
              f"{r['nll_note_atb']:.3f}", f"{r['acc_note_atb']:.3f}",
              f"{r['harmonize_16_bars_4_candidates_ms']:.0f}") for r in rows]
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
-    for line in (head, tuple("-" * w for w in widths), *body):
-        print("  ".join(x.ljust(w) for x, w in zip(line, widths)))
+    print_table(head, body)
     best_causal = min(r["nll_note_atb"] for r in rows[1:])
     gain = best_causal - rows[0]["nll_note_atb"]
     print(f"(corpus test split, {len(test)} chorales; nats; the alto, tenor and bass scored "

@@ -119,6 +119,7 @@ class _Wiring(QObject):
         self.window, self.controller, self.confidence = window, controller, confidence
         self.panel: GenerationPanel | None = None
         self._alternatives_for: tuple[int, Note] | None = None
+        self._opening = ""  # the checkpoint being read after Open checkpoint…
 
     def connect(self) -> None:
         w, c, panel = self.window, self.controller, self.panel
@@ -253,10 +254,18 @@ class _Wiring(QObject):
             self.panel.show_settings()
             return
         task = Task(lambda _p, _c: load_sampler(name))
-        task.signals.finished.connect(lambda _sampler: self.controller.set_settings(
-            replace(self.controller.settings, network=name)))
-        task.signals.failed.connect(lambda message: self._refuse_network(name, message))
+        self._opening = name
+        # bound slots, as for the preload: a checkpoint read after the window has closed
+        # reaches nobody
+        task.signals.finished.connect(self._network_opened)
+        task.signals.failed.connect(self._network_refused)
         task.start(network_pool())
+
+    def _network_opened(self, _sampler: object) -> None:
+        self.controller.set_settings(replace(self.controller.settings, network=self._opening))
+
+    def _network_refused(self, message: str) -> None:
+        self._refuse_network(self._opening, message)
 
     def _refuse_network(self, name: str, message: str) -> None:
         self.panel.show_settings()
