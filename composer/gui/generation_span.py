@@ -61,8 +61,7 @@ def span_for(mode: str, score: Score, selection: Collection[NoteRef],
     for steps, source in choices:
         if steps is not None:
             start, end = _to_bars(*steps, score)
-            if mode == "harmonize":
-                end = min(end, _to_bars(0, score.length, score)[1])
+            end = min(end, score.length)  # a last bar shorter than the metre's stays so
             if end > start:
                 return Span(start, end, source)
     raise NoSpan("Drag across the ruler to mark the bars to rewrite, or select notes in "

@@ -361,6 +361,14 @@ class PianoRollView(QAbstractScrollArea):
         if x < 0 or x > width - 8:
             self.horizontalScrollBar().setValue(round(self.coords.content_x(step) - width * 0.1))
 
+    def reveal(self, step: int, pitch: int) -> None:
+        """Scroll so the note at (step, pitch) is in view, if it is not: a note chosen
+        elsewhere (in the score view) is then seen selected here."""
+        self._scroll_to(step)
+        y, height = self.coords.y_of_pitch(pitch), self.viewport().height()
+        if y < 0 or y > height - self.coords.key_height:
+            self.verticalScrollBar().setValue(round(self.coords.content_y(pitch) - height / 2))
+
     def set_follow_playback(self, follow: bool) -> None:
         self._follow_playback = follow
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from platformdirs import user_data_dir
 from PySide6.QtCore import QLockFile, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -112,6 +113,9 @@ class Autosave(QObject):
         return timer
 
     def _changed_now(self, _index: int = 0) -> None:
+        # the undo stack reports its last index as the window takes it down on quit
+        if not shiboken6.isValid(self.window.document.undo_stack):
+            return
         if self.problem or not self.window.document.modified:
             return
         self._changed = time.time()

@@ -187,6 +187,7 @@ class _Wiring(QObject):
         if note not in self.window.document.score.voices[voice]:
             return
         roll.set_selection(roll.selection ^ {ref} if add else frozenset({ref}))
+        roll.reveal(note.start, note.pitch)
 
 
 def _engrave(score: Score, info: ScoreInfo, layout, cancel=None):  # noqa: ANN001, ANN202

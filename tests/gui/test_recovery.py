@@ -58,9 +58,10 @@ def test_declining_the_restore_removes_the_recovered_copy(tmp_path):
     assert again["asked"] == []  # nothing offered a second time
 
 
-def test_a_clean_exit_leaves_nothing_to_recover(tmp_path):
-    subprocess.run([sys.executable, str(DRIVER), "quit"], env=env(tmp_path), cwd=tmp_path,
-                   check=True, timeout=120, capture_output=True)
+def test_a_clean_exit_leaves_nothing_to_recover_and_prints_no_traceback(tmp_path):
+    run = subprocess.run([sys.executable, str(DRIVER), "quit"], env=env(tmp_path),
+                         cwd=tmp_path, check=True, timeout=120, capture_output=True, text=True)
+    assert "Traceback" not in run.stderr, run.stderr
     assert start_again(tmp_path, "Yes")["asked"] == []
 
 

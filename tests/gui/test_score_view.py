@@ -89,6 +89,23 @@ def test_clicking_a_note_in_the_score_selects_it_in_the_roll(qtbot, score_window
     assert score_window.roll.selection == {(0, notes[1]), (1, Note(0, 16, 65))}
 
 
+def test_a_note_clicked_in_the_score_far_along_is_scrolled_into_the_roll(qtbot, score_window,
+                                                                          small_corpus):
+    score = max(small_corpus.entries, key=lambda e: e.score.length).score
+    score_window.document.reset(score)
+    canvas = shown(qtbot, score_window)
+    roll = score_window.roll
+    roll.horizontalScrollBar().setValue(0)
+    late = score.voices[3][-2]
+    rect = canvas.note_rect((3, late))
+    canvas.parentWidget().parentWidget().ensureVisible(rect.center().x(), rect.center().y())
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.note_rect((3, late)).center())
+    assert roll.selection == {(3, late)}
+    first, last = roll.visible_steps()
+    low, high = roll.visible_pitches()
+    assert first <= late.start <= last and low <= late.pitch <= high
+
+
 def test_the_playing_chord_is_lit_where_the_transport_sounds(qtbot, score_window,
                                                                small_corpus):
     score = small_corpus.entries[0].score

@@ -97,7 +97,9 @@ def test_at_the_default_size_every_toolbar_control_is_visible(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert (window.width(), window.height()) == DEFAULT_SIZE
+    room = window.screen().availableGeometry().height()
+    assert window.width() == DEFAULT_SIZE[0]
+    assert window.height() == min(DEFAULT_SIZE[1], room - 32)  # its title bar fits too
     for toolbar in window.findChildren(QToolBar):
         assert toolbar.isVisible()
         for action in toolbar.actions():
