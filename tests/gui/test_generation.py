@@ -299,3 +299,43 @@ def test_the_card_of_the_shipped_network_is_one_click_away(gwindow, monkeypatch)
     assert title == "Network: lstm"
     assert "LSTM, 2 layers × 128 units" in text and "nats per note" in text
     assert "Trained on: corpus (336 chorales" in text
+
+
+def harmonize_tune(qtbot, window, seed) -> None:
+    tune = seed.with_meta(voices=(seed.voices[0], (), (), ()))
+    window.document.reset(tune)
+    choose(window, "harmonize", candidates=2)
+    press_generate(qtbot, window)
+
+
+def test_harmonize_writes_with_the_shipped_harmonizer_and_the_candidates_say_so(
+        qtbot, gwindow, seed):
+    harmonize_tune(qtbot, gwindow, seed)
+    assert generation(gwindow).controller.written_by == "harmonizer"
+    item = generation(gwindow).panel.candidates.item(0)
+    assert "harmonizer, which reads the whole tune" in item.toolTip()
+
+
+def test_without_a_harmonizer_the_chosen_net_harmonizes_and_the_status_bar_says_so(
+        qtbot, gwindow, seed, tmp_path, monkeypatch):
+    import shutil
+
+    from composer.ml import checkpoint
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in ("lstm.pt", "lstm.json"):
+        shutil.copy(checkpoint.MODELS_DIR / name, folder / name)
+    monkeypatch.setattr(checkpoint, "MODELS_DIR", folder)
+    harmonize_tune(qtbot, gwindow, seed)
+    assert generation(gwindow).controller.written_by == "lstm"
+    assert "no harmonizer" in gwindow.statusBar().currentMessage()
+    assert gwindow.document.score.voices[0] == seed.voices[0]
+
+
+def test_a_tune_whose_last_bar_is_short_is_harmonized_whole(qtbot, gwindow, seed):
+    """A chorale with a pickup ends on a short bar; the whole score is still a span."""
+    short = seed.slice(0, seed.length - seed.steps_per_bar // 4)
+    harmonize_tune(qtbot, gwindow, short)
+    pending = generation(gwindow).controller.pending
+    assert (pending.start, pending.end) == (0, short.length)
