@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from composer.audio.render import render_to_wav
 from composer.gui.editor_toolbars import hand_focus_back
 from composer.gui.playback_mixer import MixerPanel
+from composer.gui.progress_task import start_with_dialog
 from composer.gui.transport import SOUNDFONT_HINT, TransportController, TransportToolBar
 from composer.gui.workers import Task
 
@@ -77,19 +78,11 @@ class WavExporter(QObject):
                                  progress=lambda done, total: progress(done * 1000 // total, 1000),
                                  cancel=cancel, fermata_hold=hold)
 
-        dialog = QProgressDialog(f"Rendering {path.name}…", "Cancel", 0, 1000, self.window)
-        dialog.setWindowTitle("Export WAV")
-        dialog.setMinimumDuration(400)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        task = Task(work)
-        task.signals.progress.connect(lambda done, total: dialog.setValue(done))
-        task.signals.finished.connect(lambda rendering: self._done(dialog, path, rendering))
-        task.signals.failed.connect(lambda message: self._failed(dialog, path, message))
-        task.signals.cancelled.connect(dialog.close)
-        dialog.canceled.connect(task.cancel)
-        self.task = task
-        task.start()
-        return task
+        self.task = start_with_dialog(
+            self.window, "Export WAV", f"Rendering {path.name}…", work,
+            lambda dialog, rendering: self._done(dialog, path, rendering),
+            lambda dialog, message: self._failed(dialog, path, message))
+        return self.task
 
     def _done(self, dialog: QProgressDialog, path: Path, rendering: object) -> None:
         dialog.close()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.gui.progress_task import start_with_dialog
 from composer.gui.score_engraver import (
     Engraved,
     Request,
@@ -223,20 +224,11 @@ class PdfExporter(QObject):
         def work(progress, cancel):  # noqa: ANN001, ANN202 - the Task calling convention
             return export_pdf(score, path, title, progress, cancel, engraver=engrave_apart)
 
-        dialog = QProgressDialog(f"Engraving {path.name}…", "Cancel", 0, 0, self.window)
-        dialog.setWindowTitle("Export PDF")
-        dialog.setMinimumDuration(400)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        task = Task(work)
-        task.signals.progress.connect(lambda done, total: (dialog.setMaximum(total),
-                                                           dialog.setValue(done)))
-        task.signals.finished.connect(lambda pages: self._done(dialog, path, pages))
-        task.signals.failed.connect(lambda message: self._failed(dialog, path, message))
-        task.signals.cancelled.connect(dialog.close)
-        dialog.canceled.connect(task.cancel)
-        self.task = task
-        task.start()
-        return task
+        self.task = start_with_dialog(
+            self.window, "Export PDF", f"Engraving {path.name}…", work,
+            lambda dialog, pages: self._done(dialog, path, pages),
+            lambda dialog, message: self._failed(dialog, path, message))
+        return self.task
 
     def _done(self, dialog: QProgressDialog, path: Path, pages: int) -> None:
         dialog.close()
