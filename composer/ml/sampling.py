@@ -199,6 +199,16 @@ class Sampler:
         return _Passage(stepper, self._compiled.conditioned(stepper) if compiled else None,
                         np.zeros(steps, np.int64), steps, cond)
 
+    def _fresh_start(self, grid: np.ndarray, start: int, end: int, free: np.ndarray) -> bool:
+        """Whether a harmonizer starts its voices at `start` as at a chorale's beginning:
+        where they are silent all the way before it (a tune harmonized from its middle),
+        it would otherwise read the silence as the music to go on with and keep it. Its
+        encoder still reads the whole tune; a causal net reads the prefix as it is."""
+        if start == 0 or not self.harmonizer:
+            return False
+        written = free[start:end].any(axis=0)
+        return bool(written.any() and (grid[:start, written] == REST).all())
+
     def _prefix_state(self, grid: np.ndarray, fermata: np.ndarray, steps_per_bar: int,
                       batch: int, passage: _Passage):
         if grid.shape[0] == 0:
@@ -254,15 +264,16 @@ class Sampler:
         rng = np.random.default_rng(options.seed)
         uniforms = rng.random(((end - start) * 4, B))
         # what each voice is doing (data.voice_states); HOLD cannot follow silence
+        begin = 0 if self._fresh_start(grid, start, end, free) else start
         vstate = np.full((B, 4), START, dtype=np.int64)
-        if start > 0:
-            vstate[:] = voice_states(grid[:start])[-1]
-        prev = np.full(B, BOS if start == 0 else grid[start - 1, 3], dtype=np.int64)
+        if begin > 0:
+            vstate[:] = voice_states(grid[:begin])[-1]
+        prev = np.full(B, BOS if begin == 0 else grid[begin - 1, 3], dtype=np.int64)
         after_ll = np.zeros(B)
         last = min(steps, end + options.lookahead) if end < steps and B > 1 else end
         with self._lock, single_thread():
             passage = self._passage(grid, fermata, steps_per_bar, start, end, free, compiled)
-            state = self._prefix_state(grid[:start], fermata[:start], steps_per_bar, B,
+            state = self._prefix_state(grid[:begin], fermata[:begin], steps_per_bar, B,
                                        passage)
             fermata, steps_per_bar = passage.fermata, passage.steps_per_bar
             if compiled:

@@ -87,6 +87,20 @@ def test_the_harmonizer_writes_the_lower_voices_under_a_tune_better_than_the_cau
         assert harmonizer["nll_note"] < causal["nll_note"] - 0.01, name
 
 
+def test_the_harmonizer_writes_all_three_voices_under_the_middle_of_a_bare_tune(small_corpus):
+    """Silent lower voices before the passage are no music to go on with."""
+    from composer.ml.operations import harmonize
+
+    score = small_corpus.get("bwv1.6").score
+    bar = score.steps_per_bar
+    tune = score.with_meta(voices=(score.voices[0], (), (), ())).slice(0, 4 * bar)
+    sampler = Sampler(load_checkpoint("harmonizer").model)
+    for seed in range(3):
+        written = harmonize(sampler, tune, (0,), bar, 3 * bar,
+                            SamplingOptions(candidates=2, seed=seed)).best.score
+        assert all(written.voices[v] for v in (1, 2, 3)), seed
+
+
 @pytest.mark.parametrize("name", ["lstm", "gru"])
 def test_shipped_network_continues_a_chorale_in_four_parts(name, small_corpus):
     seed = small_corpus.get("bwv1.6").score
