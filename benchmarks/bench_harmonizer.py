@@ -16,8 +16,6 @@ The music the harmonizations make (voice-leading rates, cadences, time in the ke
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import sys
 import time
@@ -26,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tables import print_table  # noqa: E402
-from composer.atomic_write import atomic_write_text  # noqa: E402
+from benchmarks.tables import print_table, write_result  # noqa: E402
 from composer.ml.checkpoint import HARMONIZER, load_checkpoint, resolve  # noqa: E402
 from composer.ml.data import corpus_chorales  # noqa: E402
 from composer.ml.evaluate import evaluate_model  # noqa: E402
@@ -89,12 +86,8 @@ def main() -> int:
     print(f"(corpus test split, {len(test)} chorales; nats; the alto, tenor and bass scored "
           f"under the given soprano) harmonizer {gain:+.3f} nats/note against the best "
           "causal net")
-    out = {"benchmark": "harmonizer", "rows": rows, "test_chorales": len(test),
-           "harmonizer_gain_nll_note": round(gain, 4),
-           "load_average": os.getloadavg()[0],
-           "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    atomic_write_text(ROOT / "benchmarks" / "results" / "harmonizer.json",
-                      json.dumps(out, indent=2) + "\n")
+    write_result("harmonizer", {"rows": rows, "test_chorales": len(test),
+                                "harmonizer_gain_nll_note": round(gain, 4)})
     return 0
 
 

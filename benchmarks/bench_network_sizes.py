@@ -15,7 +15,6 @@ numpy loop (the code before the compiled loop), the ratio taken in this run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -25,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tables import print_table  # noqa: E402
-from composer.atomic_write import atomic_write_text  # noqa: E402
+from benchmarks.tables import print_table, write_result  # noqa: E402
 from composer.ml import compiled_sampling  # noqa: E402
 from composer.ml.checkpoint import load_checkpoint, read_card  # noqa: E402
 from composer.ml.model import parameter_count  # noqa: E402
@@ -98,11 +96,7 @@ def main() -> int:
     print_table(head, body)
     print(f"(16 bars after a 4-bar seed of {entry.id}; medians of {args.repeats}; load "
           f"average {os.getloadavg()[0]:.1f})")
-    out = {"benchmark": "network_sizes", "rows": rows, "seed_chorale": entry.id,
-           "load_average": os.getloadavg()[0],
-           "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    atomic_write_text(ROOT / "benchmarks" / "results" / "network_sizes.json",
-                      json.dumps(out, indent=2) + "\n")
+    write_result("network_sizes", {"rows": rows, "seed_chorale": entry.id})
     return 0
 
 
