@@ -34,7 +34,7 @@ CKPTS = ROOT / "benchmarks" / "checkpoints"
 KINDS = (  # label, the app's corpus net, the JSB net of its kind
     ("LSTM 2 x 128 (shipped)", ROOT / "models" / "lstm.pt", CKPTS / "jsb_lstm.pt"),
     ("GRU 2 x 128 (shipped before)", CKPTS / "corpus_gru128.pt", CKPTS / "jsb_gru.pt"),
-    ("GRU 2 x 256 (shipped)", ROOT / "models" / "gru.pt", CKPTS / "jsb_gru256.pt"),
+    ("GRU 2 x 256 (shipped)", ROOT / "models" / "gru.pt", CKPTS / "jsb_gru256_w256.pt"),
 )
 
 

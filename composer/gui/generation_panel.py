@@ -243,8 +243,14 @@ class GenerationPanel(QDockWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(new_seed)
-        self.parallels = QCheckBox("Avoid parallel fifths and octaves")
+        self.parallels = QCheckBox("parallel 5ths/8ves")
+        self.parallels.setToolTip("No two voices move in parallel fifths or octaves")
         self.parallels.toggled.connect(lambda on: self._edit(avoid_parallels=on))
+        self.voicing = QCheckBox("hidden 5ths/8ves, wide S–A")
+        self.voicing.setToolTip("No hidden fifths or octaves between soprano and bass (both "
+                                "moving the same way, the soprano leaping), and the soprano "
+                                "no more than an octave above the alto")
+        self.voicing.toggled.connect(lambda on: self._edit(strict_voicing=on))
         # Two knobs a row: the panel's lower half (candidates, alternatives) then fits the
         # default window without scrolling.
         pairs = QHBoxLayout()
@@ -258,7 +264,10 @@ class GenerationPanel(QDockWidget):
         counts.addWidget(QLabel("Seed"))
         counts.addLayout(seed_row, 1)
         form.addRow(counts)
-        form.addRow(self.parallels)
+        rules = QHBoxLayout()
+        rules.addWidget(self.parallels)
+        rules.addWidget(self.voicing, 1)
+        form.addRow("Avoid", rules)
         return form
 
     def _run_row(self, actions: dict[str, QAction]) -> QHBoxLayout:
@@ -279,7 +288,7 @@ class GenerationPanel(QDockWidget):
     def show_settings(self) -> None:
         s = self.controller.settings
         widgets = (self.bars, self.temperature, self.top_p, self.count, self.seed,
-                   self.parallels, self.continue_from, self.network)
+                   self.parallels, self.voicing, self.continue_from, self.network)
         for widget in widgets:
             widget.blockSignals(True)
         self.bars.setValue(s.bars)
@@ -288,6 +297,7 @@ class GenerationPanel(QDockWidget):
         self.count.setValue(s.candidates)
         self.seed.setValue(s.seed)
         self.parallels.setChecked(s.avoid_parallels)
+        self.voicing.setChecked(s.strict_voicing)
         self.continue_from.setCurrentIndex(1 if s.from_playhead else 0)
         self._show_network(s.network)
         for widget in widgets:

@@ -28,6 +28,7 @@ class GenerationSettings:
     candidates: int = 4
     seed: int = 1
     avoid_parallels: bool = True
+    strict_voicing: bool = True  # no hidden 5ths/8ves into the outer voices, S-A an octave
 
     def with_new_seed(self) -> GenerationSettings:
         return replace(self, seed=random.randint(1, MAX_SEED))

@@ -93,6 +93,9 @@ def register(subparsers) -> None:
     g.add_argument("--seed", type=int, help="random seed, for the same result again")
     g.add_argument("--allow-parallels", action="store_true",
                    help="let voices move in parallel fifths and octaves (avoided by default)")
+    g.add_argument("--free-voicing", action="store_true",
+                   help="allow hidden fifths and octaves between soprano and bass and a "
+                   "soprano more than an octave above the alto (avoided by default)")
     g.add_argument("--phrase-bars", type=int,
                    help="continuing: a fermata every N bars in the new music, 0 for none but "
                    "the final one (default: the seed's phrase length, else 2)")

@@ -17,7 +17,8 @@ order decides a token:
   no reassociation, no assumptions about infinities);
 - the draw: log-softmax for the per-token log-probability; weights exp(logit / T) (float32,
   as numpy's with a Python scalar) times the validity mask, the cell's choices, the
-  parallels rule (rules.parallel_tokens as a loop that marks tokens), the dead ends and
+  parallels rule (rules.parallel_tokens as a loop that marks tokens), the voicing rules
+  (rules.voicing_tokens likewise), the dead ends and
   traps of a cadence; top-p over the tokens sorted by weight, ties in token order (numpy's
   stable argsort); the token is the count of float32 running sums below u times their
   total, compared in float64, as numpy's broadcast does.
@@ -261,6 +262,71 @@ def parallels_mask(before, now, voice, others, vocab):
 
 
 @njit(**_JIT)
+def _mark_voicing(before, now, voice, others, banned):
+    """rules.voicing_tokens: set banned[token] for the tokens that take `voice` into a hidden
+    fifth or octave between soprano and bass, or a soprano more than an octave above the
+    alto, against the known voices w where others[w]; True if any was marked."""
+    marked = False
+    if (voice == 0 or voice == 3) and others[3 - voice]:
+        marked = _mark_hidden(before, now, voice, banned)
+    if (voice == 0 or voice == 1) and others[1 - voice]:
+        marked = _mark_wide(before, now, voice, banned) or marked
+    return marked
+
+
+@njit(**_JIT)
+def _mark_hidden(before, now, voice, banned):
+    other = 3 - voice
+    own, was, is_ = before[voice], before[other], now[other]
+    if min(own, min(was, is_)) < 0 or was == is_:
+        return False
+    if voice == 3 and abs(is_ - was) <= 2:
+        return False
+    step = 3 if voice == 0 else 1
+    before_interval = (was - own) % 12 if voice == 3 else (own - was) % 12
+    marked = False
+    p = own + step if is_ > was else own - step
+    while 0 <= p < 128:
+        interval = (is_ - p) % 12 if voice == 3 else (p - is_) % 12
+        if (interval == 0 or interval == 7) and interval != before_interval:
+            banned[NOTE_OFFSET + p] = True
+            marked = True
+        p += 1 if is_ > was else -1
+    return marked
+
+
+@njit(**_JIT)
+def _mark_wide(before, now, voice, banned):
+    other = 1 - voice
+    is_ = now[other]
+    if is_ < 0:
+        return False
+    marked = False
+    if voice == 1:
+        for p in range(max(0, is_ - 12)):
+            banned[NOTE_OFFSET + p] = True
+            marked = True
+        too_far = 0 <= before[1] < is_ - 12
+    else:
+        for p in range(is_ + 13, 128):
+            banned[NOTE_OFFSET + p] = True
+            marked = True
+        too_far = before[0] > is_ + 12
+    if too_far and is_ != before[other]:
+        banned[HOLD] = True
+        marked = True
+    return marked
+
+
+@njit(**_JIT)
+def voicing_mask(before, now, voice, others, vocab):
+    """_mark_voicing into a fresh mask, for its test against rules.voicing_tokens."""
+    banned = np.zeros(vocab, np.bool_)
+    _mark_voicing(before, now, voice, others, banned)
+    return banned
+
+
+@njit(**_JIT)
 def _covered(targets, banned):
     """set(tokens where targets) <= set(tokens where banned)."""
     for t in range(targets.shape[0]):  # noqa: SIM110 - a loop numba compiles
@@ -289,6 +355,20 @@ def _ban_parallels(e, before, known, v, others, restricted, banned, row):
         if banned[t]:
             e[t] = 0.0
     if restricted and not _any(e):
+        e[:] = row
+
+
+@njit(**_JIT)
+def _ban_voicing(e, before, known, v, others, banned, row):
+    """sampling._ban_voicing for one candidate's weights e (V,)."""
+    banned[:] = False
+    if not _mark_voicing(before, known, v, others, banned):
+        return
+    row[:] = e
+    for t in range(e.shape[0]):
+        if banned[t]:
+            e[t] = 0.0
+    if not _any(e[REST + 1:]):
         e[:] = row
 
 
@@ -395,15 +475,16 @@ def _draw(e, u, top_p, order, sums):
 
 @njit(**_JIT)
 def sample_steps(net, lstm, h, c, out, free, fermata, steps_per_bar, start, end, first,
-                 stop, allowed, choice_of, choice_masks, chord, avoid, inv_t, top_p,
+                 stop, allowed, choice_of, choice_masks, chord, avoid, voicing, inv_t, top_p,
                  uniforms, vstate, prev, log_probs, after_ll, next_state, state_pitch):
     """Steps first..stop of sampling.Sampler.sample_grid's loop, every argument as there:
     out (B, steps, 4) tokens, forced ones filled in, sampled ones written; free (steps, 4);
     fermata (steps,); allowed (4, STATES, V) 0/1; choice_of (steps + 1, 4) the row of
     choice_masks (n, V) 0/1 a cell is held to, or -1; chord (steps + 1, 4) a cell held to
-    a chord; uniforms ((end - start) * 4, B); vstate (B, 4), prev (B,), log_probs (B,
-    end - start, 4), after_ll (B,) carried and written; next_state, state_pitch: the
-    tables of sampling and rules. The recurrent state h, c goes on in place."""
+    a chord; avoid, voicing: the parallels rule and the voicing rules; uniforms
+    ((end - start) * 4, B); vstate (B, 4), prev (B,), log_probs (B, end - start, 4),
+    after_ll (B,) carried and written; next_state, state_pitch: the tables of sampling and
+    rules. The recurrent state h, c goes on in place."""
     rows = h.shape[0]
     vocab = net[6].shape[1]
     gates = np.empty((net[4].shape[0] + 1, rows, net[3].shape[1]), F32)
@@ -421,9 +502,10 @@ def sample_steps(net, lstm, h, c, out, free, fermata, steps_per_bar, start, end,
     after = np.zeros(4, np.int64)
     into = np.zeros(4, np.int64)
     inv_t32 = F32(inv_t)
+    tracking = avoid or voicing
     for step in range(first, stop):
         in_region = step < end
-        if in_region and avoid:  # _Constraints.begin / _known_this_step
+        if in_region and tracking:  # _Constraints.begin / _known_this_step
             for b in range(rows):
                 for w in range(4):
                     before[b, w] = state_pitch[vstate[b, w]]
@@ -468,22 +550,24 @@ def sample_steps(net, lstm, h, c, out, free, fermata, steps_per_bar, start, end,
                         held = choice_masks[index]
                         for t in range(vocab):
                             e[t] *= held[t]
-                    if avoid:
-                        if _any(others[v]):
+                    if tracking and _any(others[v]):
+                        if avoid:
                             _ban_parallels(e, before[b], known[b], v, others[v], index >= 0,
                                            banned, row)
-                        if index >= 0:
-                            below = False
-                            for w in range(v + 1, 4):
-                                below = below or choice_of[step, w] >= 0
-                            if below:
-                                _ban_dead_ends(e, before[b], known[b], v, step, choice_of,
-                                               choice_masks, others, banned, row, now)
-                        if trap:
-                            _ban_traps(e, known[b], v, state_pitch[vstate[b, v]],
-                                       out[b, step + 1], locked,
-                                       choice_masks[choice_of[step + 1, v]], banned, row,
-                                       after, into)
+                        if voicing:
+                            _ban_voicing(e, before[b], known[b], v, others[v], banned, row)
+                    if avoid and index >= 0:
+                        below = False
+                        for w in range(v + 1, 4):
+                            below = below or choice_of[step, w] >= 0
+                        if below:
+                            _ban_dead_ends(e, before[b], known[b], v, step, choice_of,
+                                           choice_masks, others, banned, row, now)
+                    if trap:
+                        _ban_traps(e, known[b], v, state_pitch[vstate[b, v]],
+                                   out[b, step + 1], locked,
+                                   choice_masks[choice_of[step + 1, v]], banned, row,
+                                   after, into)
                     tok = _draw(e, uniforms[(step - start) * 4 + v, b], top_p, order, sums)
                     log_probs[b, step - start, v] = lg[tok] - lse
                     out[b, step, v] = tok
@@ -501,6 +585,6 @@ def sample_steps(net, lstm, h, c, out, free, fermata, steps_per_bar, start, end,
             for b in range(rows):
                 tok = out[b, step, v]
                 vstate[b, v] = next_state[vstate[b, v], tok]
-                if in_region and avoid and v < 3:  # _Constraints.placed
+                if in_region and tracking and v < 3:  # _Constraints.placed
                     known[b, v] = state_pitch[vstate[b, v]]
                 prev[b] = tok

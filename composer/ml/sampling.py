@@ -27,7 +27,7 @@ from composer.ml.blas import single_thread
 from composer.ml.data import kept_inputs, sequence_inputs, voice_states
 from composer.ml.errors import ModelError
 from composer.ml.model import BOS, HELD, SILENT, START, STATES, ChoraleRNN, is_harmonizer
-from composer.ml.rules import STATE_PITCH, parallel_tokens
+from composer.ml.rules import STATE_PITCH, parallel_tokens, voicing_tokens
 from composer.ml.stepper import Stepper
 from composer.music.score import VOICE_RANGES, Note, NoteRef, Score
 from composer.music.tokens import (
@@ -51,6 +51,8 @@ class SamplingOptions:
     ranges: tuple[tuple[int, int], ...] = VOICE_RANGES  # pitches each voice may be given
     lookahead: int = 64  # steps of the fixed music after a region read to rank candidates
     avoid_parallels: bool = True  # a sampled voice makes no parallel fifths or octaves
+    strict_voicing: bool = True  # nor hidden ones into the outer voices, nor a soprano more
+    # than an octave above the alto (each gives way where it would leave only a rest)
 
     def __post_init__(self) -> None:
         if not self.temperature > 0:
@@ -279,13 +281,15 @@ class Sampler:
             if compiled:
                 passage.compiled.sample(
                     state, out, free, fermata, steps_per_bar, start, end, last, allowed,
-                    *_choice_arrays(choices, steps), options.avoid_parallels, inv_t, top_p,
+                    *_choice_arrays(choices, steps), options.avoid_parallels,
+                    options.strict_voicing, inv_t, top_p,
                     uniforms, vstate, prev, log_probs, after_ll, NEXT_STATE, STATE_PITCH,
                     progress, cancel)
             else:
                 self._loop(passage.stepper, state, out, free, fermata, steps_per_bar, start,
                            end, last, allowed,
-                           _Constraints(grid, free, choices, options.avoid_parallels),
+                           _Constraints(grid, free, choices, options.avoid_parallels,
+                                        options.strict_voicing),
                            inv_t, top_p, uniforms, vstate, prev, log_probs, after_ll,
                            progress, cancel)
         if last > end:
@@ -402,14 +406,15 @@ class Sampler:
 
 class _Constraints:
     """What a drawn token may be beyond the validity mask: the tokens a cell's `choices`
-    allow (a cadence's chord), and the parallels rule. Around a cadence the rule looks one
-    voice and one step ahead, since a final chord leaves the bass a single pitch class: a
-    voice of the chord avoids notes after which the bass would have only parallels left
-    (_ban_dead_ends), and on the step before it a voice avoids notes from which a kept
-    voice's move into the chord would leave it only parallels (_ban_traps)."""
+    allow (a cadence's chord), the parallels rule and the voicing rules. Around a cadence
+    the parallels rule looks one voice and one step ahead, since a final chord leaves the
+    bass a single pitch class: a voice of the chord avoids notes after which the bass would
+    have only parallels left (_ban_dead_ends), and on the step before it a voice avoids
+    notes from which a kept voice's move into the chord would leave it only parallels
+    (_ban_traps)."""
 
     def __init__(self, grid: np.ndarray, free: np.ndarray, choices: Choices,
-                 avoid: bool) -> None:
+                 avoid: bool, voicing: bool) -> None:
         self.grid = grid
         self.free_rows = free.tolist()
         self.choices = choices
@@ -417,10 +422,12 @@ class _Constraints:
         self.chord_cells = {cell for cell, tokens in choices.items()
                             if any(t >= NOTE_OFFSET for t in tokens)}
         self.avoid = avoid
+        self.voicing = voicing
+        self.tracking = avoid or voicing  # the pitches known this step are followed
 
     def begin(self, step: int, vstate: np.ndarray, tokens: np.ndarray) -> None:
         self.step = step
-        if self.avoid:
+        if self.tracking:
             self.before, self.known, self.others = _known_this_step(
                 vstate, tokens, self.free_rows[step])
 
@@ -430,10 +437,16 @@ class _Constraints:
         mask = self.masks.get((step, v))
         if mask is not None:
             e *= mask
-        if not self.avoid:
+        if not self.tracking:
             return
         if self.others[v]:
-            _ban_parallels(e, self.before, self.known, v, self.others[v], mask is not None)
+            if self.avoid:
+                _ban_parallels(e, self.before, self.known, v, self.others[v],
+                               mask is not None)
+            if self.voicing:
+                _ban_voicing(e, self.before, self.known, v, self.others[v])
+        if not self.avoid:
+            return
         if mask is not None:
             below = [(w, self.choices[step, w]) for w in range(v + 1, 4)
                      if (step, w) in self.masks]
@@ -443,7 +456,7 @@ class _Constraints:
             self._ban_traps(e, v, voice_state)
 
     def placed(self, v: int, voice_state: np.ndarray) -> None:
-        if self.avoid and v < 3:
+        if self.tracking and v < 3:
             for row, pitch in zip(self.known, STATE_PITCH[voice_state].tolist()):
                 row[v] = pitch
 
@@ -514,6 +527,21 @@ def _ban_parallels(e: np.ndarray, before: list[list[int]], known: list[list[int]
         row = e[b].copy() if restricted else None
         e[b, banned] = 0.0
         if row is not None and not e[b].any():
+            e[b] = row
+
+
+def _ban_voicing(e: np.ndarray, before: list[list[int]], known: list[list[int]], v: int,
+                 others: tuple[int, ...]) -> None:
+    """Zero the weights of tokens that break the voicing rules (rules.voicing_tokens), per
+    candidate; where that would leave nothing but a rest, the rules give way: a voice
+    falling silent to keep them sounds worse than breaking them."""
+    for b in range(len(e)):
+        banned = voicing_tokens(before[b], known[b], v, others)
+        if not banned:
+            continue
+        row = e[b].copy()
+        e[b, banned] = 0.0
+        if not e[b, REST + 1:].any():
             e[b] = row
 
 

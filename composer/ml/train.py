@@ -220,10 +220,13 @@ def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None
     model_cfg = resumed.config if resumed else cfg.model
     data, loader = _windows(cfg, train_set, rank, world, bool(model_cfg.encoder))
     model = build_model(model_cfg)
+    made_by: list[str] = []  # the runs that made the weights this one starts from
     if resumed:
         model.load_state_dict(resumed.model.state_dict())
     elif cfg.init:
         log(start_from(model, cfg.init))
+        card = load_checkpoint(cfg.init).card
+        made_by = list(card.get("commands", [card["command"]] if "command" in card else []))
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
     steps_per_epoch = max(1, len(loader))
@@ -231,7 +234,7 @@ def _setup(cfg: TrainConfig, log: Callable[[str], None], chorales: Splits | None
                train_set, valid_set, data, loader, model_cfg, model, net, opt,
                total_steps=cfg.max_steps or cfg.epochs * steps_per_epoch,
                budget_s=cfg.max_minutes * 60 if cfg.max_minutes else None,
-               commands=[cfg.command])
+               commands=[*made_by, cfg.command])
     if resumed and resumed.training:
         _resume(run, resumed)
     run.say(f"{model_cfg.cell}: {parameter_count(model):,} parameters; {len(train_set)} train"
@@ -394,7 +397,7 @@ def _card(run: _Run, best: nn.Module, epochs: int, elapsed: float) -> dict:
         "best_valid_nll": round(run.best_nll, 5),
         "history": run.history,
         "command": cfg.command,
-        "commands": run.commands,  # every run that made these weights, a resumed one last
+        "commands": run.commands,  # every run that made these weights, this one last
     }
 
 

@@ -339,3 +339,21 @@ def test_a_tune_whose_last_bar_is_short_is_harmonized_whole(qtbot, gwindow, seed
     harmonize_tune(qtbot, gwindow, short)
     pending = generation(gwindow).controller.pending
     assert (pending.start, pending.end) == (0, short.length)
+
+
+def test_the_voicing_rules_box_sets_the_panel_and_is_kept_for_the_next_launch(
+        qtbot, gwindow, settings, small_corpus):
+    panel = generation(gwindow).panel
+    assert panel.voicing.isChecked()
+    QTest.mouseClick(panel.voicing, LEFT)
+    assert generation(gwindow).controller.settings.strict_voicing is False
+    again = make_window(QSettings(settings.fileName(), QSettings.Format.IniFormat),
+                        small_corpus)
+    try:
+        assert generation(again).controller.settings.strict_voicing is False
+        assert not generation(again).panel.voicing.isChecked()
+        assert generation(again).panel.parallels.isChecked()
+    finally:
+        again.document.undo_stack.setClean()
+        again.close()
+        again.deleteLater()

@@ -3,7 +3,7 @@ import pytest
 from composer.cli import main
 from composer.ml.checkpoint import save_checkpoint
 from composer.music.files import read_score, write_score
-from composer.music.voice_leading import voice_leading
+from composer.music.voice_leading import rule_counts, voice_leading
 
 from .conftest import tiny_model
 
@@ -51,6 +51,24 @@ def test_generate_avoids_parallels_unless_told_to_allow_them(tmp_path, model_fil
 
     assert parallels() == 0
     assert parallels("--allow-parallels") > 0
+
+
+def test_generate_keeps_the_voicing_rules_unless_told_to_write_freely(tmp_path, model_file,
+                                                                      seed_file):
+    def faults(*flags: str) -> int:
+        out = tmp_path / "v.mid"
+        total = 0
+        for seed in ("2", "3", "4"):
+            assert main(["generate", "--from-file", str(seed_file), "--seed-bars", "2",
+                         "--bars", "8", "--model", str(model_file), "--seed", seed, *flags,
+                         "-o", str(out)]) == 0
+            counts = rule_counts(read_score(out).score,
+                                 2 * read_score(seed_file).score.steps_per_bar)
+            total += counts.hidden_fifths + counts.hidden_octaves + counts.wide_soprano_alto
+        return total
+
+    assert faults() == 0
+    assert faults("--free-voicing") > 0
 
 
 def generate(tmp_path, model_file, seed_file, *flags: str) -> int:

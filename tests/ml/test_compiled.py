@@ -16,7 +16,7 @@ from composer.ml import compiled_sampling, operations
 from composer.ml.checkpoint import load_checkpoint
 from composer.ml.data import sequence_inputs
 from composer.ml.errors import ModelError
-from composer.ml.rules import parallel_tokens
+from composer.ml.rules import parallel_tokens, voicing_tokens
 from composer.ml.sampling import Sampler, SamplingOptions
 from composer.ml.stepper import Stepper
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, VOCAB_SIZE
@@ -81,6 +81,23 @@ def test_the_compiled_parallels_rule_bans_what_rules_parallel_tokens_bans():
         expected[parallel_tokens(before.tolist(), now.tolist(), voice,
                                  tuple(np.flatnonzero(others).tolist()))] = True
         got = K.parallels_mask(before, now, voice, others, VOCAB_SIZE)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_the_compiled_voicing_rules_ban_what_rules_voicing_tokens_bans():
+    rng = np.random.default_rng(1)
+    for _ in range(4000):
+        before = rng.integers(30, 90, 4)
+        now = np.where(rng.random(4) < 0.5, before + rng.integers(-9, 10, 4),
+                       rng.integers(30, 90, 4))
+        before[rng.random(4) < 0.1] = -1
+        now[rng.random(4) < 0.1] = -1
+        voice = int(rng.integers(4))
+        others = (rng.random(4) < 0.6) & (np.arange(4) != voice)
+        expected = np.zeros(VOCAB_SIZE, dtype=bool)
+        expected[voicing_tokens(before.tolist(), now.tolist(), voice,
+                                tuple(np.flatnonzero(others).tolist()))] = True
+        got = K.voicing_mask(before, now, voice, others, VOCAB_SIZE)
         np.testing.assert_array_equal(got, expected)
 
 
@@ -182,7 +199,7 @@ def seed(small_corpus):
 CASES = [
     dict(seed=1),
     dict(seed=2, candidates=5, temperature=0.7),
-    dict(seed=3, candidates=3, top_p=0.8),
+    dict(seed=3, candidates=3, top_p=0.8, strict_voicing=False),
     dict(seed=4, candidates=4, avoid_parallels=False, top_p=0.95, temperature=1.3),
 ]
 
@@ -209,7 +226,8 @@ def test_forced_voices_kept_notes_and_a_ranked_middle_alike_through_both_loops(s
         lambda s, o: s.generate(seed, bar, 2 * bar, options=replace(o, candidates=4)),
         lambda s, o: s.generate(seed.slice(0, 0), 0, bar, options=o),  # no seed at all
     ):
-        options = SamplingOptions(candidates=3, seed=8, avoid_parallels=avoid, top_p=0.9)
+        options = SamplingOptions(candidates=3, seed=8, avoid_parallels=avoid,
+                                  strict_voicing=not avoid, top_p=0.9)
         assert_same(run(compiled, options), run(numpy_, options))
 
 

@@ -1,5 +1,5 @@
-from composer.ml.rules import parallel_tokens
-from composer.music.tokens import NOTE_OFFSET
+from composer.ml.rules import parallel_tokens, voicing_tokens
+from composer.music.tokens import HOLD, NOTE_OFFSET
 
 
 def pitches(tokens: list[int]) -> set[int]:
@@ -25,3 +25,39 @@ def test_fourths_held_notes_and_silence_restrict_nothing():
     assert parallel_tokens([72, 67, 60, 48], [72, 67, 60, 48], 2, (0, 1)) == []  # held
     assert parallel_tokens([72, 67, -1, 48], [74, 69, 60, 48], 2, (0, 1)) == []  # silent
     assert parallel_tokens([72, 67, 60, 48], [-1, 67, 60, 48], 2, (0,)) == []  # a rest
+
+
+def test_a_bass_following_a_leaping_soprano_into_an_octave_or_fifth_is_avoided():
+    before, now = [69, 65, 60, 48], [77, 65, 60, 48]  # the soprano leaps A4 -> F5
+    banned = pitches(voicing_tokens(before, now, 3, (0, 1, 2)))
+    assert {53, 58} <= banned  # F3 (an octave) or Bb3 (a fifth), both rising
+    assert 41 not in banned and 46 not in banned  # falling there is contrary motion
+    assert 52 not in banned  # E3 makes a ninth
+
+
+def test_a_soprano_moving_by_step_leaves_the_bass_free():
+    assert voicing_tokens([69, 65, 60, 48], [71, 65, 60, 48], 3, (0, 1, 2)) == []
+
+
+def test_a_soprano_may_not_leap_into_an_octave_with_a_locked_bass_moving_the_same_way():
+    before, now = [76, 67, 60, 48], [76, 67, 60, 50]  # the kept bass rises C3 -> D3
+    banned = pitches(voicing_tokens(before, now, 0, (3,)))
+    assert {86, 81} <= banned  # D6 (an octave) or A5 (a fifth), by leap
+    assert 74 not in banned  # falling to D5 is contrary motion
+    assert all(p > 78 for p in banned)
+
+
+def test_the_alto_stays_within_an_octave_of_the_soprano():
+    before, now = [72, 60, 55, 48], [76, 60, 55, 48]  # the soprano rises to E5
+    banned = voicing_tokens(before, now, 1, (0,))
+    assert NOTE_OFFSET + 63 in banned and NOTE_OFFSET + 64 not in banned  # E4 is an octave
+    assert HOLD in banned  # keeping C4 would leave a tenth
+
+
+def test_an_alto_already_wide_may_hold_while_the_soprano_holds():
+    assert HOLD not in voicing_tokens([76, 60, 55, 48], [76, 60, 55, 48], 1, (0,))
+
+
+def test_a_soprano_over_a_kept_alto_stays_within_its_octave():
+    banned = pitches(voicing_tokens([72, 67, 60, 48], [72, 62, 60, 48], 0, (1,)))
+    assert 75 in banned and 74 not in banned

@@ -5,7 +5,7 @@ from composer.ml.errors import ModelError
 from composer.ml.sampling import Sampler, SamplingOptions
 from composer.music.score import VOICE_RANGES
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, encode
-from composer.music.voice_leading import voice_leading
+from composer.music.voice_leading import rule_counts, voice_leading
 from composer.work import Cancelled
 
 from .conftest import tiny_model
@@ -185,6 +185,32 @@ def test_new_inner_voices_avoid_parallels_with_the_locked_outer_voices(sampler, 
     assert total(avoid_parallels=False) > 0
 
 
+def voicing_faults(score, start: int) -> int:
+    counts = rule_counts(score, start)
+    return counts.hidden_fifths + counts.hidden_octaves + counts.wide_soprano_alto
+
+
+def test_sampled_voices_write_no_hidden_fifths_or_octaves_nor_a_wide_soprano_unless_allowed(
+        sampler, seed):
+    def total(**options):
+        result = sampler.continuation(seed, 64, options=SamplingOptions(
+            candidates=8, seed=13, **options))
+        return sum(voicing_faults(score, seed.length) for score in result.scores)
+
+    assert total() == 0
+    assert total(strict_voicing=False) > 0
+
+
+def test_a_harmonized_bass_and_alto_keep_the_voicing_rules_under_a_kept_tune(sampler, seed):
+    def total(**options):
+        result = sampler.generate(seed, 0, seed.length, voices=(1, 2, 3),
+                                  options=SamplingOptions(candidates=8, seed=14, **options))
+        return sum(voicing_faults(score, 0) for score in result.scores)
+
+    assert total() == 0
+    assert total(strict_voicing=False) > 0
+
+
 def test_each_drawn_tokens_log_probability_is_the_networks_own(sampler, seed):
     import torch
 
@@ -258,7 +284,7 @@ def test_before_a_cadence_a_voice_avoids_a_note_the_kept_tune_would_trap_in_para
     free = np.ones((2, 4), dtype=bool)
     free[:, 0] = False
     choices = {(1, 3): [NOTE_OFFSET + 42, NOTE_OFFSET + 54]}
-    rules = sampling._Constraints(grid, free, choices, avoid=True)
+    rules = sampling._Constraints(grid, free, choices, avoid=True, voicing=True)
     vstate = np.full((1, 4), sampling.SILENT, dtype=np.int64)
     rules.begin(0, vstate, grid[None, 0])
     e = np.zeros((1, NOTE_OFFSET + 128), dtype=np.float32)

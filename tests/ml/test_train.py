@@ -64,6 +64,18 @@ def test_a_resumed_run_ends_where_one_that_never_stopped_ends(tmp_path, splits):
     assert card["commands"] == ["pytest", "pytest"]
 
 
+def test_a_net_started_from_another_names_every_run_that_made_its_weights(tmp_path, splits):
+    first, second = tmp_path / "first.pt", tmp_path / "second.pt"
+    train(tiny_config(first, epochs=1, command="composer train -o first.pt"), chorales=splits,
+          log=lambda _m: None)
+    card = train(tiny_config(second, epochs=1, init=str(first), command="composer train "
+                             "--init first.pt -o second.pt"), chorales=splits,
+                 log=lambda _m: None)
+    assert card["commands"] == ["composer train -o first.pt",
+                                "composer train --init first.pt -o second.pt"]
+    assert card["command"] == "composer train --init first.pt -o second.pt"
+
+
 def test_cancel_stops_training(tmp_path, splits):
     calls = []
 
