@@ -68,7 +68,8 @@ def run_request(request: Request, progress: Progress, cancel: Cancel) -> Written
     options = SamplingOptions(temperature=s.temperature, top_p=s.top_p,
                               candidates=s.candidates, seed=s.seed,
                               avoid_parallels=s.avoid_parallels,
-                              strict_voicing=s.strict_voicing)
+                              strict_voicing=s.strict_voicing,
+                              cadence_triads=s.cadence_triads)
     if s.mode == "harmonize":
         sampler, network, note = harmonizing_sampler(s.network)
         return Written(operations.harmonize(sampler, request.score, s.keep, request.start,

@@ -251,6 +251,10 @@ class GenerationPanel(QDockWidget):
                                 "moving the same way, the soprano leaping), and the soprano "
                                 "no more than an octave above the alto")
         self.voicing.toggled.connect(lambda on: self._edit(strict_voicing=on))
+        self.cadences = QCheckBox("a root-position major or minor triad")
+        self.cadences.setToolTip("Each phrase ends, under its fermata, on a major or minor "
+                                 "triad with its root in the bass, as Bach's do")
+        self.cadences.toggled.connect(lambda on: self._edit(cadence_triads=on))
         # Two knobs a row: the panel's lower half (candidates, alternatives) then fits the
         # default window without scrolling.
         pairs = QHBoxLayout()
@@ -268,6 +272,7 @@ class GenerationPanel(QDockWidget):
         rules.addWidget(self.parallels)
         rules.addWidget(self.voicing, 1)
         form.addRow("Avoid", rules)
+        form.addRow("Fermatas", self.cadences)
         return form
 
     def _run_row(self, actions: dict[str, QAction]) -> QHBoxLayout:
@@ -288,7 +293,8 @@ class GenerationPanel(QDockWidget):
     def show_settings(self) -> None:
         s = self.controller.settings
         widgets = (self.bars, self.temperature, self.top_p, self.count, self.seed,
-                   self.parallels, self.voicing, self.continue_from, self.network)
+                   self.parallels, self.voicing, self.cadences, self.continue_from,
+                   self.network)
         for widget in widgets:
             widget.blockSignals(True)
         self.bars.setValue(s.bars)
@@ -298,6 +304,7 @@ class GenerationPanel(QDockWidget):
         self.seed.setValue(s.seed)
         self.parallels.setChecked(s.avoid_parallels)
         self.voicing.setChecked(s.strict_voicing)
+        self.cadences.setChecked(s.cadence_triads)
         self.continue_from.setCurrentIndex(1 if s.from_playhead else 0)
         self._show_network(s.network)
         for widget in widgets:

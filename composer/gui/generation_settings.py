@@ -29,6 +29,7 @@ class GenerationSettings:
     seed: int = 1
     avoid_parallels: bool = True
     strict_voicing: bool = True  # no hidden 5ths/8ves into the outer voices, S-A an octave
+    cadence_triads: bool = True  # a fermata's chord a root-position major or minor triad
 
     def with_new_seed(self) -> GenerationSettings:
         return replace(self, seed=random.randint(1, MAX_SEED))

@@ -96,6 +96,9 @@ def register(subparsers) -> None:
     g.add_argument("--free-voicing", action="store_true",
                    help="allow hidden fifths and octaves between soprano and bass and a "
                    "soprano more than an octave above the alto (avoided by default)")
+    g.add_argument("--free-cadences", action="store_true",
+                   help="let a fermata's chord be any chord (by default a major or minor "
+                   "triad with its root in the bass)")
     g.add_argument("--phrase-bars", type=int,
                    help="continuing: a fermata every N bars in the new music, 0 for none but "
                    "the final one (default: the seed's phrase length, else 2)")

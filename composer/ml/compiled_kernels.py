@@ -319,10 +319,55 @@ def _mark_wide(before, now, voice, banned):
 
 
 @njit(**_JIT)
-def voicing_mask(before, now, voice, others, vocab):
-    """_mark_voicing into a fresh mask, for its test against rules.voicing_tokens."""
+def _mark_cadence(before, now, voice, others, banned):
+    """rules.cadence_tokens: set banned[token] for the tokens after which a fermata's chord
+    could be no root-position major or minor triad with the known voices (the last voice
+    above the bass, and the bass, taking its third where one is left); True if any."""
+    heard = 0
+    for w in range(4):
+        if others[w] and now[w] >= 0:
+            heard |= 1 << now[w] % 12
+    bass = now[3] % 12 if others[3] and now[3] >= 0 else -1
+    last = True
+    for w in range(3):
+        if w != voice and not others[w]:
+            last = voice == 3
+    fits, full = 0, 0
+    for root in range(12):
+        for step in (3, 4):
+            third = (root + step) % 12
+            triad = (1 << root) | (1 << third) | (1 << (root + 7) % 12)
+            if heard & ~triad or (bass >= 0 and root != bass):
+                continue
+            if voice == 3:
+                fits |= 1 << root
+                if heard >> third & 1:
+                    full |= 1 << root
+            else:
+                fits |= triad
+                full |= triad if heard >> third & 1 else 1 << third
+    if last and full:
+        fits = full
+    marked = False
+    for p in range(128):
+        if not fits >> p % 12 & 1:
+            banned[NOTE_OFFSET + p] = True
+            marked = True
+    if before[voice] >= 0 and not fits >> before[voice] % 12 & 1:
+        banned[HOLD] = True
+        marked = True
+    return marked
+
+
+@njit(**_JIT)
+def voicing_mask(before, now, voice, others, vocab, cadence):
+    """_mark_voicing (or with `cadence` _mark_cadence) into a fresh mask, for its test
+    against rules.voicing_tokens (rules.cadence_tokens)."""
     banned = np.zeros(vocab, np.bool_)
-    _mark_voicing(before, now, voice, others, banned)
+    if cadence:
+        _mark_cadence(before, now, voice, others, banned)
+    else:
+        _mark_voicing(before, now, voice, others, banned)
     return banned
 
 
@@ -359,10 +404,13 @@ def _ban_parallels(e, before, known, v, others, restricted, banned, row):
 
 
 @njit(**_JIT)
-def _ban_voicing(e, before, known, v, others, banned, row):
-    """sampling._ban_voicing for one candidate's weights e (V,)."""
+def _ban_voicing(e, before, known, v, others, cadence, banned, row):
+    """sampling._ban_voicing for one candidate's weights e (V,), by the voicing rules or
+    (`cadence`) the fermata's."""
     banned[:] = False
-    if not _mark_voicing(before, known, v, others, banned):
+    marked = _mark_cadence(before, known, v, others, banned) if cadence else \
+        _mark_voicing(before, known, v, others, banned)
+    if not marked:
         return
     row[:] = e
     for t in range(e.shape[0]):
@@ -475,13 +523,15 @@ def _draw(e, u, top_p, order, sums):
 
 @njit(**_JIT)
 def sample_steps(net, lstm, h, c, out, free, fermata, steps_per_bar, start, end, first,
-                 stop, allowed, choice_of, choice_masks, chord, avoid, voicing, inv_t, top_p,
+                 stop, allowed, choice_of, choice_masks, chord, avoid, voicing, cadence_at,
+                 inv_t, top_p,
                  uniforms, vstate, prev, log_probs, after_ll, next_state, state_pitch):
     """Steps first..stop of sampling.Sampler.sample_grid's loop, every argument as there:
     out (B, steps, 4) tokens, forced ones filled in, sampled ones written; free (steps, 4);
     fermata (steps,); allowed (4, STATES, V) 0/1; choice_of (steps + 1, 4) the row of
     choice_masks (n, V) 0/1 a cell is held to, or -1; chord (steps + 1, 4) a cell held to
-    a chord; avoid, voicing: the parallels rule and the voicing rules; uniforms
+    a chord; avoid, voicing: the parallels rule and the voicing rules; cadence_at (steps,)
+    where the cadence rule holds; uniforms
     ((end - start) * 4, B); vstate (B, 4), prev (B,), log_probs (B, end - start, 4),
     after_ll (B,) carried and written; next_state, state_pitch: the tables of sampling and
     rules. The recurrent state h, c goes on in place."""
@@ -502,7 +552,7 @@ def sample_steps(net, lstm, h, c, out, free, fermata, steps_per_bar, start, end,
     after = np.zeros(4, np.int64)
     into = np.zeros(4, np.int64)
     inv_t32 = F32(inv_t)
-    tracking = avoid or voicing
+    tracking = avoid or voicing or _any(cadence_at)
     for step in range(first, stop):
         in_region = step < end
         if in_region and tracking:  # _Constraints.begin / _known_this_step
@@ -555,7 +605,10 @@ def sample_steps(net, lstm, h, c, out, free, fermata, steps_per_bar, start, end,
                             _ban_parallels(e, before[b], known[b], v, others[v], index >= 0,
                                            banned, row)
                         if voicing:
-                            _ban_voicing(e, before[b], known[b], v, others[v], banned, row)
+                            _ban_voicing(e, before[b], known[b], v, others[v], False,
+                                         banned, row)
+                    if cadence_at[step]:
+                        _ban_voicing(e, before[b], known[b], v, others[v], True, banned, row)
                     if avoid and index >= 0:
                         below = False
                         for w in range(v + 1, 4):

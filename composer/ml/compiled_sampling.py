@@ -140,7 +140,7 @@ def _warm(module) -> None:  # noqa: ANN001
     net.sample(net.read(sequence_inputs(grid[:1], fermata[:1], 16), rows),
                np.repeat(grid[None], rows, axis=0), free, fermata, 16, 1, 2, 3,
                (_state_mask_table(VOICE_RANGES) == 0).astype(np.float32), choice_of,
-               choice_masks, chord, True, True, 1.0, 0.9, np.full((4, rows), 0.5),
+               choice_masks, chord, True, True, fermata, 1.0, 0.9, np.full((4, rows), 0.5),
                np.full((rows, 4), START, dtype=np.int64), np.zeros(rows, dtype=np.int64),
                np.zeros((rows, 1, 4)), np.zeros(rows), NEXT_STATE, STATE_PITCH)
 
@@ -235,7 +235,8 @@ class CompiledNet:
     def sample(self, state: StepState, out: np.ndarray, free: np.ndarray,
                fermata: np.ndarray, steps_per_bar: int, start: int, end: int, last: int,
                allowed: np.ndarray, choice_of: np.ndarray, choice_masks: np.ndarray,
-               chord: np.ndarray, avoid: bool, voicing: bool, inv_t: float, top_p: float,
+               chord: np.ndarray, avoid: bool, voicing: bool, cadence_at: np.ndarray,
+               inv_t: float, top_p: float,
                uniforms: np.ndarray, vstate: np.ndarray, prev: np.ndarray,
                log_probs: np.ndarray, after_ll: np.ndarray, next_state: np.ndarray,
                state_pitch: np.ndarray, progress: Progress | None = None,
@@ -255,12 +256,13 @@ class CompiledNet:
         args = (_c(free, np.bool_), _c(fermata, i64), int(steps_per_bar), int(start),
                 int(end))
         rest = (_c(allowed, f32), _c(choice_of, i64), _c(choice_masks, f32),
-                _c(chord, np.bool_), bool(avoid), bool(voicing), float(inv_t), float(top_p),
+                _c(chord, np.bool_), bool(avoid), bool(voicing), _c(cadence_at, np.bool_),
+                float(inv_t), float(top_p),
                 _c(uniforms, np.float64), vstate, prev, log_probs, after_ll,
                 _c(next_state, i64), _c(state_pitch, i64))
         # the kernel does not check its indices: what numpy would refuse is refused here
         rows, steps = out.shape[0], out.shape[1]
-        states, vocab = rest[13].shape
+        states, vocab = rest[14].shape
         if not (0 <= start <= end <= last <= steps and steps_per_bar > 0):
             raise ValueError(f"steps {start}-{end}-{last} of {steps}")
         _within("out", out, (rows, steps, 4), vocab)
@@ -270,13 +272,14 @@ class CompiledNet:
         _within("choices", rest[1], (steps + 1, 4), len(rest[2]), low=-1)
         _within("choice masks", rest[2], (len(rest[2]), vocab), None)
         _within("chord", rest[3], (steps + 1, 4), 2)
-        _within("uniforms", rest[8], ((end - start) * 4, rows), None)
+        _within("cadence_at", rest[6], (steps,), 2)
+        _within("uniforms", rest[9], ((end - start) * 4, rows), None)
         _within("vstate", vstate, (rows, 4), states)
         _within("prev", prev, (rows,), len(self.net[0]))
         _within("log_probs", log_probs, (rows, end - start, 4), None)
         _within("after_ll", after_ll, (rows,), None)
-        _within("next_state", rest[13], (states, vocab), states)
-        _within("state_pitch", rest[14], (states,), 128, low=-1)
+        _within("next_state", rest[14], (states, vocab), states)
+        _within("state_pitch", rest[15], (states,), 128, low=-1)
         if h.shape[0] != rows or vocab != self.vocab:
             raise ValueError(f"{rows} candidates and {vocab} tokens, for a state of "
                              f"{h.shape[0]} and a net of {self.vocab}")

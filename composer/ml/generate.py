@@ -91,7 +91,8 @@ def generate_file(args: argparse.Namespace) -> str:
     options = SamplingOptions(temperature=args.temperature, top_p=args.top_p,
                               candidates=args.candidates, seed=args.seed,
                               avoid_parallels=not args.allow_parallels,
-                              strict_voicing=not args.free_voicing)
+                              strict_voicing=not args.free_voicing,
+                              cadence_triads=not args.free_cadences)
     t0 = time.perf_counter()
     if mode == "continue":
         bars = BARS if args.bars is None else args.bars

@@ -109,3 +109,44 @@ def _wide_tokens(before: list[int], now: list[int], voice: int) -> list[int]:
     if too_far and is_ != before[other]:
         out.append(HOLD)
     return out
+
+
+def _triads() -> tuple[tuple[int, int, int], ...]:
+    """(root, third, pitch-class bit set) of each major and minor triad."""
+    return tuple((r, (r + third) % 12, (1 << r) | (1 << (r + third) % 12) | (1 << (r + 7) % 12))
+                 for r in range(12) for third in (3, 4))
+
+
+TRIADS = _triads()
+
+
+def cadence_tokens(before: list[int], now: list[int], voice: int, others: tuple[int, ...]
+                   ) -> list[int]:
+    """At a fermata: the tokens after which the chord could no longer be a major or minor
+    triad in root position with the `others`, the voices whose pitch there is known, as
+    Bach ends his phrases (the networks leave one fermata in five on a chord that is
+    neither, and more on inversions). The voice that completes the chord above the bass,
+    and the bass, take the triad's third where one is left to take: an open fifth is no
+    cadence either. Arguments as for `parallel_tokens`."""
+    heard = 0
+    for w in others:
+        if now[w] >= 0:
+            heard |= 1 << now[w] % 12
+    bass = now[3] % 12 if 3 in others and now[3] >= 0 else -1
+    last = voice == 3 or all(w in others for w in range(3) if w != voice)
+    fits, full = 0, 0  # the pitch classes the voice may take; those that leave a third
+    for root, third, triad in TRIADS:
+        if heard & ~triad or (bass >= 0 and root != bass):
+            continue
+        if voice == 3:
+            fits |= 1 << root
+            full |= (1 << root) if heard >> third & 1 else 0
+        else:
+            fits |= triad
+            full |= triad if heard >> third & 1 else 1 << third
+    if last and full:
+        fits = full
+    banned = [NOTE_OFFSET + p for p in range(128) if not fits >> p % 12 & 1]
+    if before[voice] >= 0 and not fits >> before[voice] % 12 & 1:
+        banned.append(HOLD)
+    return banned

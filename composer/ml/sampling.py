@@ -27,7 +27,7 @@ from composer.ml.blas import single_thread
 from composer.ml.data import kept_inputs, sequence_inputs, voice_states
 from composer.ml.errors import ModelError
 from composer.ml.model import BOS, HELD, SILENT, START, STATES, ChoraleRNN, is_harmonizer
-from composer.ml.rules import STATE_PITCH, parallel_tokens, voicing_tokens
+from composer.ml.rules import STATE_PITCH, cadence_tokens, parallel_tokens, voicing_tokens
 from composer.ml.stepper import Stepper
 from composer.music.score import VOICE_RANGES, Note, NoteRef, Score
 from composer.music.tokens import (
@@ -53,6 +53,7 @@ class SamplingOptions:
     avoid_parallels: bool = True  # a sampled voice makes no parallel fifths or octaves
     strict_voicing: bool = True  # nor hidden ones into the outer voices, nor a soprano more
     # than an octave above the alto (each gives way where it would leave only a rest)
+    cadence_triads: bool = True  # a fermata's chord is a root-position major or minor triad
 
     def __post_init__(self) -> None:
         if not self.temperature > 0:
@@ -277,19 +278,21 @@ class Sampler:
             passage = self._passage(grid, fermata, steps_per_bar, start, end, free, compiled)
             state = self._prefix_state(grid[:begin], fermata[:begin], steps_per_bar, B,
                                        passage)
-            fermata, steps_per_bar = passage.fermata, passage.steps_per_bar
+            cadences = fermata if options.cadence_triads else None  # before a harmonizer's
+            fermata, steps_per_bar = passage.fermata, passage.steps_per_bar  # table index
             if compiled:
                 passage.compiled.sample(
                     state, out, free, fermata, steps_per_bar, start, end, last, allowed,
                     *_choice_arrays(choices, steps), options.avoid_parallels,
-                    options.strict_voicing, inv_t, top_p,
+                    options.strict_voicing, _cadence_steps(cadences, steps), inv_t, top_p,
                     uniforms, vstate, prev, log_probs, after_ll, NEXT_STATE, STATE_PITCH,
                     progress, cancel)
             else:
                 self._loop(passage.stepper, state, out, free, fermata, steps_per_bar, start,
                            end, last, allowed,
                            _Constraints(grid, free, choices, options.avoid_parallels,
-                                        options.strict_voicing),
+                                        options.strict_voicing,
+                                        cadences),
                            inv_t, top_p, uniforms, vstate, prev, log_probs, after_ll,
                            progress, cancel)
         if last > end:
@@ -414,7 +417,7 @@ class _Constraints:
     (_ban_traps)."""
 
     def __init__(self, grid: np.ndarray, free: np.ndarray, choices: Choices,
-                 avoid: bool, voicing: bool) -> None:
+                 avoid: bool, voicing: bool, fermata: np.ndarray | None = None) -> None:
         self.grid = grid
         self.free_rows = free.tolist()
         self.choices = choices
@@ -423,7 +426,8 @@ class _Constraints:
                             if any(t >= NOTE_OFFSET for t in tokens)}
         self.avoid = avoid
         self.voicing = voicing
-        self.tracking = avoid or voicing  # the pitches known this step are followed
+        self.cadences = set() if fermata is None else set(np.flatnonzero(fermata).tolist())
+        self.tracking = avoid or voicing or bool(self.cadences)  # known pitches followed
 
     def begin(self, step: int, vstate: np.ndarray, tokens: np.ndarray) -> None:
         self.step = step
@@ -444,7 +448,9 @@ class _Constraints:
                 _ban_parallels(e, self.before, self.known, v, self.others[v],
                                mask is not None)
             if self.voicing:
-                _ban_voicing(e, self.before, self.known, v, self.others[v])
+                _ban_voicing(e, self.before, self.known, v, self.others[v], voicing_tokens)
+        if step in self.cadences:
+            _ban_voicing(e, self.before, self.known, v, self.others[v], cadence_tokens)
         if not self.avoid:
             return
         if mask is not None:
@@ -490,6 +496,15 @@ def _locked_pitches(tokens: np.ndarray, after: list[int], locked: tuple[int, ...
     return into
 
 
+def _cadence_steps(fermata: np.ndarray | None, steps: int) -> np.ndarray:
+    """Where the cadence rule holds, as the compiled loop reads it."""
+    at = np.zeros(steps, dtype=bool)
+    if fermata is not None:
+        marks = np.asarray(fermata[:steps]) > 0
+        at[:len(marks)] = marks  # a short array is refused with the stepper's inputs
+    return at
+
+
 def _choice_masks(choices: Choices) -> dict[tuple[int, int], np.ndarray]:
     masks = {}
     for cell, tokens in choices.items():
@@ -531,12 +546,12 @@ def _ban_parallels(e: np.ndarray, before: list[list[int]], known: list[list[int]
 
 
 def _ban_voicing(e: np.ndarray, before: list[list[int]], known: list[list[int]], v: int,
-                 others: tuple[int, ...]) -> None:
-    """Zero the weights of tokens that break the voicing rules (rules.voicing_tokens), per
-    candidate; where that would leave nothing but a rest, the rules give way: a voice
-    falling silent to keep them sounds worse than breaking them."""
+                 others: tuple[int, ...], rule: Callable[..., list[int]]) -> None:
+    """Zero the weights of tokens that break a voicing rule (rules.voicing_tokens or
+    rules.cadence_tokens), per candidate; where that would leave nothing but a rest, the
+    rule gives way: a voice falling silent to keep it sounds worse than breaking it."""
     for b in range(len(e)):
-        banned = voicing_tokens(before[b], known[b], v, others)
+        banned = rule(before[b], known[b], v, others)
         if not banned:
             continue
         row = e[b].copy()

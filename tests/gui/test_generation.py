@@ -353,6 +353,22 @@ def test_the_voicing_rules_box_sets_the_panel_and_is_kept_for_the_next_launch(
         assert generation(again).controller.settings.strict_voicing is False
         assert not generation(again).panel.voicing.isChecked()
         assert generation(again).panel.parallels.isChecked()
+        assert generation(again).panel.cadences.isChecked()
+    finally:
+        again.document.undo_stack.setClean()
+        again.close()
+        again.deleteLater()
+
+
+def test_the_fermata_box_is_kept_for_the_next_launch(qtbot, gwindow, settings, small_corpus):
+    panel = generation(gwindow).panel
+    assert panel.cadences.isChecked()
+    QTest.mouseClick(panel.cadences, LEFT)
+    assert generation(gwindow).controller.settings.cadence_triads is False
+    again = make_window(QSettings(settings.fileName(), QSettings.Format.IniFormat),
+                        small_corpus)
+    try:
+        assert not generation(again).panel.cadences.isChecked()
     finally:
         again.document.undo_stack.setClean()
         again.close()

@@ -16,7 +16,7 @@ from composer.ml import compiled_sampling, operations
 from composer.ml.checkpoint import load_checkpoint
 from composer.ml.data import sequence_inputs
 from composer.ml.errors import ModelError
-from composer.ml.rules import parallel_tokens, voicing_tokens
+from composer.ml.rules import cadence_tokens, parallel_tokens, voicing_tokens
 from composer.ml.sampling import Sampler, SamplingOptions
 from composer.ml.stepper import Stepper
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, VOCAB_SIZE
@@ -84,7 +84,9 @@ def test_the_compiled_parallels_rule_bans_what_rules_parallel_tokens_bans():
         np.testing.assert_array_equal(got, expected)
 
 
-def test_the_compiled_voicing_rules_ban_what_rules_voicing_tokens_bans():
+@pytest.mark.parametrize("cadence", [False, True])
+def test_the_compiled_voicing_and_cadence_rules_ban_what_rules_bans(cadence):
+    rule = cadence_tokens if cadence else voicing_tokens
     rng = np.random.default_rng(1)
     for _ in range(4000):
         before = rng.integers(30, 90, 4)
@@ -95,9 +97,9 @@ def test_the_compiled_voicing_rules_ban_what_rules_voicing_tokens_bans():
         voice = int(rng.integers(4))
         others = (rng.random(4) < 0.6) & (np.arange(4) != voice)
         expected = np.zeros(VOCAB_SIZE, dtype=bool)
-        expected[voicing_tokens(before.tolist(), now.tolist(), voice,
-                                tuple(np.flatnonzero(others).tolist()))] = True
-        got = K.voicing_mask(before, now, voice, others, VOCAB_SIZE)
+        expected[rule(before.tolist(), now.tolist(), voice,
+                      tuple(np.flatnonzero(others).tolist()))] = True
+        got = K.voicing_mask(before, now, voice, others, VOCAB_SIZE, cadence)
         np.testing.assert_array_equal(got, expected)
 
 
@@ -200,7 +202,8 @@ CASES = [
     dict(seed=1),
     dict(seed=2, candidates=5, temperature=0.7),
     dict(seed=3, candidates=3, top_p=0.8, strict_voicing=False),
-    dict(seed=4, candidates=4, avoid_parallels=False, top_p=0.95, temperature=1.3),
+    dict(seed=4, candidates=4, avoid_parallels=False, top_p=0.95, temperature=1.3,
+         cadence_triads=False),
 ]
 
 

@@ -1,4 +1,4 @@
-from composer.ml.rules import parallel_tokens, voicing_tokens
+from composer.ml.rules import cadence_tokens, parallel_tokens, voicing_tokens
 from composer.music.tokens import HOLD, NOTE_OFFSET
 
 
@@ -61,3 +61,36 @@ def test_an_alto_already_wide_may_hold_while_the_soprano_holds():
 def test_a_soprano_over_a_kept_alto_stays_within_its_octave():
     banned = pitches(voicing_tokens([72, 67, 60, 48], [72, 62, 60, 48], 0, (1,)))
     assert 75 in banned and 74 not in banned
+
+
+def test_at_a_fermata_the_alto_keeps_the_chord_a_triad_with_the_soprano():
+    banned = pitches(cadence_tokens([72, 67, 60, 48], [74, 67, 60, 48], 1, (0,)))  # D5
+    assert 62 not in banned and 66 not in banned and 69 not in banned  # D, F#, A: D major
+    assert 71 not in banned and 67 not in banned  # B (B minor, G major's third), G
+    assert 64 in banned and 61 in banned and 60 in banned  # a second or a seventh
+
+
+def test_at_a_fermata_the_bass_takes_the_root_of_the_triad_above_it():
+    banned = pitches(cadence_tokens([72, 67, 60, 48], [72, 64, 55, 48], 3, (0, 1, 2)))
+    assert {p for p in range(36, 61) if p not in banned} == {36, 48, 60}  # C: C-E-G
+    # the upper voices hold two notes of the chord: its root or the third's triad's
+    assert {p % 12 for p in range(36, 61)
+            if p not in pitches(cadence_tokens([72, 64, 55, 48], [72, 64, -1, 48], 3,
+                                               (0, 1)))} == {0, 9}  # C major, A minor
+
+
+def test_at_a_fermata_a_held_note_that_fits_no_triad_must_move():
+    assert HOLD not in cadence_tokens([74, 65, 60, 48], [72, 65, 60, 48], 1, (0,))  # F, C
+    assert HOLD in cadence_tokens([74, 71, 60, 48], [72, 71, 60, 48], 1, (0,))  # B under C
+
+
+def test_at_a_fermata_the_last_voice_above_the_bass_takes_the_missing_third():
+    banned = pitches(cadence_tokens([72, 67, 60, 48], [72, 67, 60, 48], 2, (0, 1)))  # C, G
+    assert {p % 12 for p in range(48, 72) if p not in banned} == {3, 4}  # E or Eb
+
+
+def test_at_a_fermata_the_bass_prefers_a_root_whose_third_sounds():
+    banned = pitches(cadence_tokens([72, 60, 60, 48], [72, 60, 60, 48], 3, (0, 1, 2)))  # Cs
+    assert {p % 12 for p in range(36, 60) if p not in banned} == {8, 9}  # Ab, A: C the third
+    banned = pitches(cadence_tokens([72, 67, 60, 48], [72, 67, 60, 48], 3, (0, 1, 2)))
+    assert {p % 12 for p in range(36, 60) if p not in banned} == {0}  # C, G: only C is left

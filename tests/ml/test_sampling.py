@@ -5,7 +5,7 @@ from composer.ml.errors import ModelError
 from composer.ml.sampling import Sampler, SamplingOptions
 from composer.music.score import VOICE_RANGES
 from composer.music.tokens import HOLD, NOTE_OFFSET, REST, encode
-from composer.music.voice_leading import rule_counts, voice_leading
+from composer.music.voice_leading import rule_counts, sounding_pitches, voice_leading
 from composer.work import Cancelled
 
 from .conftest import tiny_model
@@ -209,6 +209,35 @@ def test_a_harmonized_bass_and_alto_keep_the_voicing_rules_under_a_kept_tune(sam
 
     assert total() == 0
     assert total(strict_voicing=False) > 0
+
+
+def fermata_chords(score, start: int) -> list:
+    from composer.music.style_stats import identify_chord
+
+    pitches, _ = sounding_pitches(score)
+    return [identify_chord(pitches[f].tolist()) for f in sorted(score.fermatas) if f >= start]
+
+
+def root_triad(chord) -> bool:
+    return chord is not None and chord.inversion == 0 and chord.quality in ("major", "minor")
+
+
+def test_the_shipped_net_ends_its_phrases_on_root_position_triads_unless_left_free(seed):
+    from composer.ml.checkpoint import load_checkpoint
+
+    shipped = Sampler(load_checkpoint("lstm").model)
+
+    def share(**options):
+        phrased = seed.with_meta(length=seed.length + 96, fermatas=seed.fermatas | {
+            seed.length + 16 * k for k in range(1, 6)})
+        result = shipped.generate(phrased, seed.length, phrased.length,
+                                  options=SamplingOptions(candidates=8, seed=15, **options))
+        chords = [c for score in result.scores for c in fermata_chords(score, seed.length)]
+        assert len(chords) == 40
+        return sum(map(root_triad, chords)) / len(chords)
+
+    ruled, free = share(), share(cadence_triads=False)
+    assert ruled >= 0.85 and ruled > free + 0.25  # 0.90 against 0.45 when written
 
 
 def test_each_drawn_tokens_log_probability_is_the_networks_own(sampler, seed):
