@@ -243,15 +243,15 @@ class GenerationPanel(QDockWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(new_seed)
-        self.parallels = QCheckBox("parallel 5ths/8ves")
+        self.parallels = QCheckBox("no parallels")
         self.parallels.setToolTip("No two voices move in parallel fifths or octaves")
         self.parallels.toggled.connect(lambda on: self._edit(avoid_parallels=on))
-        self.voicing = QCheckBox("hidden 5ths/8ves, wide S–A")
+        self.voicing = QCheckBox("no hidden 5ths/8ves, soprano within an octave of alto")
         self.voicing.setToolTip("No hidden fifths or octaves between soprano and bass (both "
                                 "moving the same way, the soprano leaping), and the soprano "
                                 "no more than an octave above the alto")
         self.voicing.toggled.connect(lambda on: self._edit(strict_voicing=on))
-        self.cadences = QCheckBox("a root-position major or minor triad")
+        self.cadences = QCheckBox("triads at fermatas")
         self.cadences.setToolTip("Each phrase ends, under its fermata, on a major or minor "
                                  "triad with its root in the bass, as Bach's do")
         self.cadences.toggled.connect(lambda on: self._edit(cadence_triads=on))
@@ -268,11 +268,11 @@ class GenerationPanel(QDockWidget):
         counts.addWidget(QLabel("Seed"))
         counts.addLayout(seed_row, 1)
         form.addRow(counts)
-        rules = QHBoxLayout()
+        rules = QHBoxLayout()  # two short rows keep the dock as narrow as before
         rules.addWidget(self.parallels)
-        rules.addWidget(self.voicing, 1)
-        form.addRow("Avoid", rules)
-        form.addRow("Fermatas", self.cadences)
+        rules.addWidget(self.cadences, 1)
+        form.addRow(rules)
+        form.addRow(self.voicing)
         return form
 
     def _run_row(self, actions: dict[str, QAction]) -> QHBoxLayout:
