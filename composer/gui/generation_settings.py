@@ -17,7 +17,7 @@ MAX_SEED = 2**31 - 1
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    network: str = "lstm"  # "lstm", "gru" or a checkpoint's path
+    network: str = "gru"  # "lstm", "gru" or a checkpoint's path; the GRU writes nearest Bach
     mode: str = "continue"
     bars: int = 4
     from_playhead: bool = False

@@ -85,7 +85,7 @@ def register(subparsers) -> None:
     g.add_argument("--voices", metavar="LETTERS",
                    help="with --harmonize or --region: the voices to write, e.g. atb "
                    "(default: a, t, b for --harmonize, all four for --region)")
-    g.add_argument("--model", default="lstm", help="lstm, gru or a checkpoint path")
+    g.add_argument("--model", default="gru", help="gru (default), lstm or a checkpoint path")
     g.add_argument("--temperature", type=float, default=1.0)
     g.add_argument("--top-p", type=float, default=1.0)
     g.add_argument("--candidates", type=int, default=1,

@@ -231,8 +231,8 @@ def test_a_broken_checkpoint_is_refused_and_the_shipped_net_stays(qtbot, gwindow
     panel.network.activated.emit(panel.network.count() - 1)
     qtbot.waitUntil(lambda: bool(warned), timeout=20000)
     assert "broken.pt" in warned[0] and "not a readable checkpoint" in warned[0]
-    assert generation(gwindow).controller.settings.network == "lstm"
-    assert panel.network.currentData() == "lstm"
+    assert generation(gwindow).controller.settings.network == "gru"
+    assert panel.network.currentData() == "gru"
 
 
 def test_the_confidence_view_gives_every_note_a_probability(qtbot, gwindow, seed):
@@ -324,11 +324,11 @@ def test_without_a_harmonizer_the_chosen_net_harmonizes_and_the_status_bar_says_
 
     folder = tmp_path / "models"
     folder.mkdir()
-    for name in ("lstm.pt", "lstm.json"):
+    for name in ("gru.pt", "gru.json"):
         shutil.copy(checkpoint.MODELS_DIR / name, folder / name)
     monkeypatch.setattr(checkpoint, "MODELS_DIR", folder)
     harmonize_tune(qtbot, gwindow, seed)
-    assert generation(gwindow).controller.written_by == "lstm"
+    assert generation(gwindow).controller.written_by == "gru"
     assert "no harmonizer" in gwindow.statusBar().currentMessage()
     assert gwindow.document.score.voices[0] == seed.voices[0]
 
