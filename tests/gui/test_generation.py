@@ -296,8 +296,8 @@ def test_the_card_of_the_shipped_network_is_one_click_away(gwindow, monkeypatch)
                         staticmethod(lambda *a, **k: shown.append((a[1], a[2]))))
     QTest.mouseClick(generation(gwindow).panel.findChild(QPushButton, "cardButton"), LEFT)
     title, text = shown[0]
-    assert title == "Network: lstm"
-    assert "LSTM, 2 layers × 128 units" in text and "nats per note" in text
+    assert title == "Network: gru"
+    assert "GRU, 2 layers × 256 units" in text and "nats per note" in text
     assert "Trained on: corpus (336 chorales" in text
 
 
@@ -341,34 +341,20 @@ def test_a_tune_whose_last_bar_is_short_is_harmonized_whole(qtbot, gwindow, seed
     assert (pending.start, pending.end) == (0, short.length)
 
 
-def test_the_voicing_rules_box_sets_the_panel_and_is_kept_for_the_next_launch(
-        qtbot, gwindow, settings, small_corpus):
+@pytest.mark.parametrize("box, setting", [("voicing", "strict_voicing"),
+                                          ("cadences", "cadence_triads")])
+def test_a_rule_box_unticked_turns_its_rule_off_and_stays_off_at_the_next_launch(
+        qtbot, gwindow, settings, small_corpus, box, setting):
     panel = generation(gwindow).panel
-    assert panel.voicing.isChecked()
-    QTest.mouseClick(panel.voicing, LEFT)
-    assert generation(gwindow).controller.settings.strict_voicing is False
+    assert getattr(panel, box).isChecked()
+    QTest.mouseClick(getattr(panel, box), LEFT)
+    assert getattr(generation(gwindow).controller.settings, setting) is False
     again = make_window(QSettings(settings.fileName(), QSettings.Format.IniFormat),
                         small_corpus)
     try:
-        assert generation(again).controller.settings.strict_voicing is False
-        assert not generation(again).panel.voicing.isChecked()
+        assert getattr(generation(again).controller.settings, setting) is False
+        assert not getattr(generation(again).panel, box).isChecked()
         assert generation(again).panel.parallels.isChecked()
-        assert generation(again).panel.cadences.isChecked()
-    finally:
-        again.document.undo_stack.setClean()
-        again.close()
-        again.deleteLater()
-
-
-def test_the_fermata_box_is_kept_for_the_next_launch(qtbot, gwindow, settings, small_corpus):
-    panel = generation(gwindow).panel
-    assert panel.cadences.isChecked()
-    QTest.mouseClick(panel.cadences, LEFT)
-    assert generation(gwindow).controller.settings.cadence_triads is False
-    again = make_window(QSettings(settings.fileName(), QSettings.Format.IniFormat),
-                        small_corpus)
-    try:
-        assert not generation(again).panel.cadences.isChecked()
     finally:
         again.document.undo_stack.setClean()
         again.close()

@@ -29,8 +29,8 @@ def test_without_the_shipped_networks_the_app_says_so_and_editing_works(
     try:
         qtbot.waitUntil(lambda: "network" in window.problems(), timeout=20000)
         said = window.problems()["network"]
-        assert "lstm" in said and "missing" in said and "make run" in said
-        assert window.problem_label.isVisible() and "lstm" in window.problem_label.toolTip()
+        assert "gru" in said and "missing" in said and "make run" in said
+        assert window.problem_label.isVisible() and "gru" in window.problem_label.toolTip()
         roll = window.roll
         roll.set_zoom(16.0, 12.0)
         roll.verticalScrollBar().setValue(int((127 - 84) * 12))
@@ -38,7 +38,7 @@ def test_without_the_shipped_networks_the_app_says_so_and_editing_works(
         assert window.document.score.voices[0] == (Note(0, 4, 72),)
         QTest.mouseClick(window.part(Generation).panel.generate_button, LEFT)
         qtbot.waitUntil(lambda: bool(warned), timeout=20000)
-        assert "shipped lstm network is missing" in warned[0]
+        assert "shipped gru network is missing" in warned[0]
         assert window.document.score.voices[0] == (Note(0, 4, 72),)
     finally:
         network_pool().waitForDone(30_000)
