@@ -10,15 +10,19 @@ Qt's QSaveFile does; this module has no Qt, so the musical core, the audio rende
 the GUI share it.
 
 A process killed with SIGKILL cannot clean up: its hidden temporary file (named
-`.NAME.XXXXXXXX.tmpSUFFIX`) stays beside the target, which is still whole.
+`.NAME.XXXXXXXX.tmpSUFFIX`) stays beside the target, which is still whole. The next
+successful save of that target removes such leftovers once they are an hour old, when no
+save still running could own them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -48,12 +52,29 @@ def atomic_open(target: str | Path, mode: str = "wb", encoding: str | None = Non
         _remove(temporary)
         raise
     _sync_folder(target.parent)
+    _sweep_leftovers(target)
 
 
 def atomic_write_text(target: str | Path, text: str) -> None:
     """`text` into `target` (UTF-8), whole or not at all: for reports and results files."""
     with atomic_open(target, "w") as file:
         file.write(text)
+
+
+LEFTOVER_AGE_S = 3600.0  # far longer than any save takes
+
+
+def _sweep_leftovers(target: Path) -> None:
+    """Remove the temporary files of saves of `target` killed before they could."""
+    pattern = re.compile(rf"\.{re.escape(target.stem)}\.[0-9a-f]{{8}}\.tmp"
+                         rf"{re.escape(target.suffix)}")
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            with contextlib.suppress(OSError):
+                if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False) \
+                        and now - entry.stat(follow_symlinks=False).st_mtime > LEFTOVER_AGE_S:
+                    os.remove(entry.path)
 
 
 def _real_target(target: Path) -> Path:

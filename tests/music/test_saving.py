@@ -102,6 +102,22 @@ def test_ctrl_c_while_writing_keeps_the_old_file_and_removes_the_temporary(tmp_p
     assert names(tmp_path) == ["cache.pickle"]
 
 
+def test_the_next_save_removes_what_a_killed_save_left_once_it_is_old(tmp_path):
+    target = tmp_path / "chorale.mid"
+    write_score(target, Score(voices=((Note(0, 4, 72),), (), (), ()), length=16))
+    old, fresh = tmp_path / ".chorale.0123abcd.tmp.mid", tmp_path / ".chorale.89abcdef.tmp.mid"
+    other = tmp_path / ".another.0123abcd.tmp.mid"  # a leftover of another file's save
+    for leftover in (old, fresh, other):
+        leftover.write_bytes(b"half a save")
+    an_hour_ago = time.time() - 3700
+    for leftover in (old, other):
+        os.utime(leftover, (an_hour_ago, an_hour_ago))
+    write_score(target, Score(voices=((Note(0, 4, 74),), (), (), ()), length=16))
+    assert not old.exists()
+    assert fresh.exists() and other.exists()  # a save may still be writing it; not ours
+    assert read_score(target).score.voices[0][0].pitch == 74
+
+
 class Unpicklable:
     def __reduce__(self):
         raise pickle.PicklingError("this object cannot be saved")
