@@ -43,9 +43,9 @@ def harmonizing_sampler(network: str) -> tuple[Sampler, str, str | None]:
         return load_sampler(network), str(network), None
     if not resolve(HARMONIZER).exists():
         return load_sampler(network), str(network), (
-            f"no harmonizer in {resolve(HARMONIZER).parent}: harmonizing with {network}, "
-            "which hears the tune only up to each note (train one with `composer train "
-            "--encoder 128`)")
+            f"no harmonizer, so {network} harmonizes (it hears the tune only up to each "
+            f"note): put harmonizer.pt in {resolve(HARMONIZER).parent} or train one with "
+            "`composer train --encoder 128`")  # what it means first: a status bar cuts
     try:
         return load_sampler(HARMONIZER), HARMONIZER, None
     except ModelError as error:
