@@ -2,7 +2,7 @@
 confidence.png (the network's confidence shading, and a note's alternatives).
 
 Run from the repository root: .venv/bin/python resources/screenshots/make_generation.py
-(offscreen Qt, the shipped LSTM, the chorale corpus)."""
+(offscreen Qt, the default network, the chorale corpus)."""
 
 from __future__ import annotations
 
