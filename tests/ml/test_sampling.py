@@ -162,16 +162,6 @@ def parallels(score, start: int) -> int:
     return counts.parallel_fifths + counts.parallel_octaves
 
 
-def test_sampled_voices_move_in_no_parallel_fifths_or_octaves_unless_allowed(sampler, seed):
-    def total(**options):
-        result = sampler.continuation(seed, 64, options=SamplingOptions(
-            candidates=8, seed=11, **options))
-        return sum(parallels(score, seed.length) for score in result.scores)
-
-    assert total() == 0
-    assert total(avoid_parallels=False) > 0
-
-
 def test_new_inner_voices_avoid_parallels_with_the_locked_outer_voices(sampler, seed):
     def total(**options):
         result = sampler.generate(seed, 0, seed.length, voices=(1, 2),
@@ -190,15 +180,18 @@ def voicing_faults(score, start: int) -> int:
     return counts.hidden_fifths + counts.hidden_octaves + counts.wide_soprano_alto
 
 
-def test_sampled_voices_write_no_hidden_fifths_or_octaves_nor_a_wide_soprano_unless_allowed(
-        sampler, seed):
+@pytest.mark.parametrize("faults, lifted, draw", [
+    (parallels, "avoid_parallels", 11), (voicing_faults, "strict_voicing", 13)],
+    ids=["parallels", "hidden fifths and octaves, a wide soprano"])
+def test_a_continuation_keeps_each_rule_unless_it_is_lifted(sampler, seed, faults, lifted,
+                                                            draw):
     def total(**options):
         result = sampler.continuation(seed, 64, options=SamplingOptions(
-            candidates=8, seed=13, **options))
-        return sum(voicing_faults(score, seed.length) for score in result.scores)
+            candidates=8, seed=draw, **options))
+        return sum(faults(score, seed.length) for score in result.scores)
 
     assert total() == 0
-    assert total(strict_voicing=False) > 0
+    assert total(**{lifted: False}) > 0
 
 
 def test_a_harmonized_bass_and_alto_keep_the_voicing_rules_under_a_kept_tune(sampler, seed):
