@@ -81,12 +81,11 @@ def _hidden_tokens(before: list[int], now: list[int], voice: int) -> list[int]:
     own, was, is_ = before[voice], before[other], now[other]
     if min(own, was, is_) < 0 or was == is_:
         return []
-    up = is_ > was
     if voice == 3 and abs(is_ - was) <= 2:
         return []  # the soprano, known, moves by step
-    lowest = own + (3 if voice == 0 else 1)  # the soprano must leap; the bass may step
+    step = 3 if voice == 0 else 1  # the soprano must leap; the bass may step
     interval_before = (was - own) % 12 if voice == 3 else (own - was) % 12
-    pitches = range(lowest, 128) if up else range(own - (lowest - own), -1, -1)
+    pitches = range(own + step, 128) if is_ > was else range(own - step, -1, -1)
     out = []
     for p in pitches:
         interval = (is_ - p) % 12 if voice == 3 else (p - is_) % 12

@@ -278,21 +278,21 @@ class Sampler:
             passage = self._passage(grid, fermata, steps_per_bar, start, end, free, compiled)
             state = self._prefix_state(grid[:begin], fermata[:begin], steps_per_bar, B,
                                        passage)
-            cadences = fermata if options.cadence_triads else None  # before a harmonizer's
-            fermata, steps_per_bar = passage.fermata, passage.steps_per_bar  # table index
+            cadence_at = _cadence_steps(fermata if options.cadence_triads else None, steps)
+            fermata, steps_per_bar = passage.fermata, passage.steps_per_bar  # a harmonizer's
+            # table index: the cadence rule reads the score's own fermatas, taken above
             if compiled:
                 passage.compiled.sample(
                     state, out, free, fermata, steps_per_bar, start, end, last, allowed,
                     *_choice_arrays(choices, steps), options.avoid_parallels,
-                    options.strict_voicing, _cadence_steps(cadences, steps), inv_t, top_p,
+                    options.strict_voicing, cadence_at, inv_t, top_p,
                     uniforms, vstate, prev, log_probs, after_ll, NEXT_STATE, STATE_PITCH,
                     progress, cancel)
             else:
                 self._loop(passage.stepper, state, out, free, fermata, steps_per_bar, start,
                            end, last, allowed,
                            _Constraints(grid, free, choices, options.avoid_parallels,
-                                        options.strict_voicing,
-                                        cadences),
+                                        options.strict_voicing, cadence_at),
                            inv_t, top_p, uniforms, vstate, prev, log_probs, after_ll,
                            progress, cancel)
         if last > end:
@@ -417,7 +417,7 @@ class _Constraints:
     (_ban_traps)."""
 
     def __init__(self, grid: np.ndarray, free: np.ndarray, choices: Choices,
-                 avoid: bool, voicing: bool, fermata: np.ndarray | None = None) -> None:
+                 avoid: bool, voicing: bool, cadence_at: np.ndarray | None = None) -> None:
         self.grid = grid
         self.free_rows = free.tolist()
         self.choices = choices
@@ -426,8 +426,8 @@ class _Constraints:
                             if any(t >= NOTE_OFFSET for t in tokens)}
         self.avoid = avoid
         self.voicing = voicing
-        self.cadences = set() if fermata is None else set(np.flatnonzero(fermata).tolist())
-        self.tracking = avoid or voicing or bool(self.cadences)  # known pitches followed
+        self.cadence_at = [False] * len(grid) if cadence_at is None else cadence_at.tolist()
+        self.tracking = avoid or voicing or any(self.cadence_at)  # known pitches followed
 
     def begin(self, step: int, vstate: np.ndarray, tokens: np.ndarray) -> None:
         self.step = step
@@ -449,7 +449,7 @@ class _Constraints:
                                mask is not None)
             if self.voicing:
                 _ban_voicing(e, self.before, self.known, v, self.others[v], voicing_tokens)
-        if step in self.cadences:
+        if self.cadence_at[step]:
             _ban_voicing(e, self.before, self.known, v, self.others[v], cadence_tokens)
         if not self.avoid:
             return
