@@ -21,8 +21,13 @@ def test_a_change_applies_and_reverts_exactly(before, after):
 def test_an_added_note_is_all_a_change_holds_of_its_voice(score, voice, start, pitch):
     after = score.add_note(voice, Note(start, 2, pitch))
     change = ScoreChange.between(score, after)
-    held = sum(len(v.removed) + len(v.added) for v in change.voices)
-    assert held <= 3  # the new note, and at most a neighbour trimmed (its old and new form)
+    new = Note(start, 2, pitch)
+    for held in change.voices:  # only notes the new one overlaps leave, cut back or whole
+        assert all(n.start < new.end and n.end > new.start for n in held.removed)
+        assert all(n == new or any((n.start, n.end) in ((old.start, new.start),
+                                                        (new.end, old.end))
+                                   for old in held.removed) for n in held.added)
+        assert new in held.added
     assert change.revert(after) == score
 
 
